@@ -1,0 +1,3 @@
+module github.com/slimfile/slimfile/examples/hello
+
+go 1.26

@@ -1,0 +1,408 @@
+// Package frontend is the BuildKit gateway glue of Slimfile: it reads the
+// Slimfile and the module's go.mod through dockerui, resolves images and
+// named contexts, asks package llb for the build graph of each platform,
+// solves it and returns images, binaries or subrequest answers.
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// defaultGOROOT is where official golang images keep Go.
+const defaultGOROOT = "/usr/local/go"
+
+// Build is the frontend's entry point.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	f, err := spec.Parse(src.Data)
+	if err != nil {
+		return nil, sourceError(err, src)
+	}
+	sel, selErr := selectOutput(f, bc.Target)
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			if selErr != nil {
+				return nil, selErr
+			}
+			return describeOutline(ctx, f, sel, src.Data, bc.BuildArgs), nil
+		},
+		ListTargets: func(context.Context) (*targets.List, error) {
+			return listTargets(f, src.Data), nil
+		},
+	}); err != nil || ok {
+		return res, err
+	}
+	if selErr != nil {
+		return nil, selErr
+	}
+	b := &builder{c: c, bc: bc, f: f, src: src}
+	switch sel.kind {
+	case kindImage:
+		return b.image(ctx, sel.target)
+	case kindBinaries:
+		return b.binaries(ctx, sel.target)
+	default:
+		return nil, errors.Errorf("--target %s: the profiles output is not implemented in this version of the frontend", outputName(f, sel.target, sel.kind))
+	}
+}
+
+// builder holds what one build request shares across platforms.
+type builder struct {
+	c   client.Client
+	bc  *dockerui.Client
+	f   *spec.File
+	src *dockerui.Source
+}
+
+// errAt attaches the position of key (as written for target t) to err.
+func (b *builder) errAt(err error, t *spec.Target, key string) error {
+	if r, ok := b.f.Pos(t, key); ok {
+		return withRange(err, b.src, r)
+	}
+	return err
+}
+
+// inputs resolves everything the build graph starts from that does not
+// depend on the target platform.
+func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, error) {
+	bp := b.bc.BuildPlatforms[0]
+	ctxSt, err := b.bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := b.readGoMod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	goVersion, err := b.f.GoVersion(mod)
+	if err != nil {
+		return nil, b.errAt(err, t, "go")
+	}
+	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch()}
+	if in.CacheNS != "" {
+		in.CacheNS += "/"
+	}
+	tc, err := b.toolchain(ctx, b.f.ToolchainRef(goVersion), bp)
+	if err != nil {
+		return nil, b.errAt(err, t, "toolchain")
+	}
+	in.Toolchain, in.GOROOT = tc.state, tc.goroot
+	return in, nil
+}
+
+// readGoMod reads <module>/go.mod and checks go.sum against it.
+func (b *builder) readGoMod(ctx context.Context) (*spec.GoMod, error) {
+	modPath := path.Join(b.f.Module, "go.mod")
+	sumPath := path.Join(b.f.Module, "go.sum")
+	st, err := b.bc.MainContext(ctx, llb.FollowPaths([]string{modPath, sumPath}), llb.WithCustomName("load "+modPath))
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	dt, err := dockerui.ReadFile(ctx, ref, modPath)
+	if err != nil {
+		err = fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
+		return nil, b.errAt(err, nil, "module")
+	}
+	mod, err := spec.ParseGoMod(modPath, dt)
+	if err != nil {
+		return nil, err
+	}
+	if mod.Requires {
+		if _, err := dockerui.ReadFile(ctx, ref, sumPath); err != nil {
+			return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
+		}
+	}
+	return mod, nil
+}
+
+// toolchainImage is a resolved toolchain.
+type toolchainImage struct {
+	state  llb.State
+	goroot string
+}
+
+// toolchain resolves the toolchain: the named context "golang" when given,
+// else the image ref, pinned to the digest it resolves to.
+func (b *builder) toolchain(ctx context.Context, ref string, bp ocispecs.Platform) (*toolchainImage, error) {
+	nc, err := b.bc.NamedContext("golang", dockerui.ContextOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()})
+	if err != nil {
+		return nil, err
+	}
+	if nc != nil {
+		st, img, err := nc.Load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tc := &toolchainImage{state: *st, goroot: defaultGOROOT}
+		if img != nil {
+			tc.goroot = gorootFromEnv(img.Config.Env)
+		}
+		return tc, nil
+	}
+	ref, err = normalizeRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	named, dgst, cfg, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+		LogName:  "resolve toolchain " + ref,
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()},
+	})
+	if err != nil {
+		return nil, errors.Wrapf(err, "toolchain image %s", ref)
+	}
+	st := llb.Image(named+"@"+dgst.String(), llb.Platform(bp), llb.WithCustomName("toolchain "+ref+"@"+dgst.String()))
+	st, err = st.WithImageConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var img ocispecs.Image
+	if err := json.Unmarshal(cfg, &img); err != nil {
+		return nil, err
+	}
+	return &toolchainImage{state: st, goroot: gorootFromEnv(img.Config.Env)}, nil
+}
+
+// normalizeRef expands a short image reference (golang:1.26-alpine) to
+// its full form (docker.io/library/golang:1.26-alpine).
+func normalizeRef(ref string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", errors.Wrapf(err, "image reference %q", ref)
+	}
+	return reference.TagNameOnly(named).String(), nil
+}
+
+func gorootFromEnv(env []string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOROOT="); ok && v != "" {
+			return v
+		}
+	}
+	return defaultGOROOT
+}
+
+// epoch is SOURCE_DATE_EPOCH when given, else the Unix epoch, so that the
+// same inputs give the same image either way.
+func (b *builder) epoch() time.Time {
+	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC()
+		}
+	}
+	return time.Unix(0, 0).UTC()
+}
+
+// platforms is --platform, else the target's platforms, else the build platform.
+func (b *builder) platforms(t *spec.Target) ([]ocispecs.Platform, error) {
+	if len(b.bc.TargetPlatforms) > 0 {
+		return b.bc.TargetPlatforms, nil
+	}
+	if len(t.Platforms) == 0 {
+		return []ocispecs.Platform{platforms.Normalize(b.bc.BuildPlatforms[0])}, nil
+	}
+	var out []ocispecs.Platform
+	for i, s := range t.Platforms {
+		p, err := platforms.Parse(spec.Expand(s, b.argValues(nil)))
+		if err != nil {
+			return nil, b.errAt(err, t, fmt.Sprintf("platforms[%d]", i))
+		}
+		out = append(out, platforms.Normalize(p))
+	}
+	return out, nil
+}
+
+// argValues is every declared arg's value (default or --build-arg), plus
+// the TARGET* args for platform p.
+func (b *builder) argValues(p *ocispecs.Platform) map[string]string {
+	vars := map[string]string{}
+	for _, a := range b.f.Args {
+		vars[a.Name] = a.Default
+		if v, ok := b.bc.BuildArgs[a.Name]; ok {
+			vars[a.Name] = v
+		}
+	}
+	if p != nil {
+		vars["TARGETPLATFORM"] = platforms.Format(*p)
+		vars["TARGETOS"], vars["TARGETARCH"], vars["TARGETVARIANT"] = p.OS, p.Architecture, p.Variant
+	}
+	return vars
+}
+
+// compile returns the expanded target and the state holding its binary
+// for platform p.
+func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) (*spec.Target, llb.State, error) {
+	et, err := b.f.Expanded(t, b.argValues(&p))
+	if err != nil {
+		return nil, llb.State{}, sourceError(err, b.src)
+	}
+	root := sllb.Download(in, b.f, et)
+	bin, err := sllb.Compile(in, b.f, et, p, root)
+	if err != nil {
+		return nil, llb.State{}, b.errAt(err, t, "platforms")
+	}
+	return et, bin, nil
+}
+
+func (b *builder) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (client.Reference, error) {
+	def, err := st.Marshal(ctx, llb.Platform(p))
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
+}
+
+// image builds t's image for every platform.
+func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	in, err := b.inputs(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := b.platforms(t)
+	if err != nil {
+		return nil, err
+	}
+	b.bc.TargetPlatforms = ps
+	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		p := *pp
+		et, bin, err := b.compile(in, t, p)
+		if err != nil {
+			return nil, err
+		}
+		pin := *in
+		if et.Image.Base != "scratch" {
+			base, err := b.base(ctx, et.Image.Base, p)
+			if err != nil {
+				return nil, b.errAt(err, t, "image.base")
+			}
+			pin.Base = base
+		}
+		st, img := sllb.Runtime(&pin, et, p, bin)
+		if img.Config.Labels == nil && len(b.bc.Labels) > 0 {
+			img.Config.Labels = map[string]string{}
+		}
+		maps.Copy(img.Config.Labels, b.bc.Labels)
+		ref, err := b.solve(ctx, st, p)
+		if err != nil {
+			return nil, err
+		}
+		r := &dockerui.BuildResult{Reference: ref, Image: img, Epoch: &in.Epoch}
+		if pin.Base != nil {
+			r.BaseImage = pin.Base.Config
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// base resolves the runtime base image for platform p: the named context
+// "base" when given, else the image ref.
+func (b *builder) base(ctx context.Context, ref string, p ocispecs.Platform) (*sllb.Base, error) {
+	nc, err := b.bc.NamedContext("base", dockerui.ContextOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()})
+	if err != nil {
+		return nil, err
+	}
+	if nc != nil {
+		st, img, err := nc.Load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &sllb.Base{State: *st, Config: img, Ref: "base"}, nil
+	}
+	ref, err = normalizeRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	named, dgst, cfg, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+		LogName:  "resolve base " + ref,
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()},
+	})
+	if err != nil {
+		return nil, errors.Wrapf(err, "base image %s", ref)
+	}
+	var img sllb.Image
+	if err := json.Unmarshal(cfg, &img); err != nil {
+		return nil, err
+	}
+	st := llb.Image(named+"@"+dgst.String(), llb.Platform(p))
+	return &sllb.Base{State: st, Config: &img, Ref: named + "@" + dgst.String()}, nil
+}
+
+// binaries builds t's binaries for every platform into one directory per
+// platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...).
+func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	in, err := b.inputs(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := b.platforms(t)
+	if err != nil {
+		return nil, err
+	}
+	out := llb.Scratch()
+	for _, p := range ps {
+		et, bin, err := b.compile(in, t, p)
+		if err != nil {
+			return nil, err
+		}
+		name := et.BinaryName(in.Module.Path)
+		dir := platforms.FormatAll(p)
+		out = out.File(llb.Copy(bin, "/"+name, path.Join("/", strings.ReplaceAll(dir, "/", "_"), name), &llb.CopyInfo{
+			CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &in.Epoch}),
+			llb.WithCustomName(fmt.Sprintf("[%s] binary %s", sllb.PlatformString(p), name)))
+	}
+	ref, err := b.solve(ctx, out, b.bc.BuildPlatforms[0])
+	if err != nil {
+		return nil, err
+	}
+	res := client.NewResult()
+	res.SetRef(ref)
+	return res, nil
+}

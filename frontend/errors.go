@@ -1,0 +1,61 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// sourceError attaches each spec error's Slimfile range as a BuildKit
+// source location, so buildctl and buildx print the offending lines.
+func sourceError(err error, src *dockerui.Source) error {
+	var es spec.Errors
+	if !errors.As(err, &es) {
+		var e *spec.Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		es = spec.Errors{e}
+	}
+	msg := es.Error()
+	if len(es) > 1 {
+		msg = fmt.Sprintf("%d problems in %s:\n%s", len(es), src.Filename, msg)
+	}
+	out := errors.New(msg)
+	for i := len(es) - 1; i >= 0; i-- {
+		out = withRange(out, src, es[i].Range)
+	}
+	return out
+}
+
+// withRange attaches one Slimfile range to err.
+func withRange(err error, src *dockerui.Source, r spec.Range) error {
+	if src == nil || src.SourceMap == nil {
+		return err
+	}
+	return errdefs.WithSource(err, &errdefs.Source{
+		Info: &pb.SourceInfo{
+			Filename:   src.Filename,
+			Data:       src.Data,
+			Language:   src.Language,
+			Definition: src.Definition.ToPB(),
+		},
+		Ranges: []*pb.Range{pbRange(r)},
+	})
+}
+
+func pbRange(r spec.Range) *pb.Range {
+	end := r.EndColumn
+	if end < r.Column {
+		end = r.Column
+	}
+	return &pb.Range{
+		Start: &pb.Position{Line: int32(r.Line), Character: int32(r.Column - 1)},
+		End:   &pb.Position{Line: int32(r.EndLine), Character: int32(end - 1)},
+	}
+}

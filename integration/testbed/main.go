@@ -1,0 +1,45 @@
+// Command testbed runs the pieces of the local BuildKit test bed that are
+// written in Go: a loopback OCI registry that stands in for Docker Hub, and
+// the pusher of a Go toolchain image made from this machine's Go install.
+//
+//	testbed registry -addr 127.0.0.1:5000 -dir DIR
+//	testbed push-toolchain -registry 127.0.0.1:5000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "registry":
+		fs := flag.NewFlagSet("registry", flag.ExitOnError)
+		addr := fs.String("addr", "127.0.0.1:5000", "listen address")
+		dir := fs.String("dir", "", "directory for blobs and manifests")
+		_ = fs.Parse(os.Args[2:])
+		err = serveRegistry(*addr, *dir)
+	case "push-toolchain":
+		fs := flag.NewFlagSet("push-toolchain", flag.ExitOnError)
+		reg := fs.String("registry", "127.0.0.1:5000", "registry host:port")
+		cache := fs.String("cache", "", "directory to keep the built layer in")
+		_ = fs.Parse(os.Args[2:])
+		err = pushToolchain(*reg, *cache)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testbed:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: testbed registry|push-toolchain [flags]")
+	os.Exit(2)
+}

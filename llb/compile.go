@@ -1,0 +1,156 @@
+package llb
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// Paths inside the toolchain container.
+const (
+	srcDir     = "/src"
+	outDir     = "/out"
+	modCache   = "/go/pkg/mod"
+	buildCache = "/root/.cache/go-build"
+)
+
+// Inputs are what a build starts from, resolved by the frontend.
+type Inputs struct {
+	// Context is the build context with .dockerignore applied.
+	Context llb.State
+	// Toolchain is the toolchain image on the build platform, with its
+	// config (environment, working directory) applied.
+	Toolchain llb.State
+	// GOROOT is the Go root inside the toolchain image.
+	GOROOT string
+	// Module is the parsed go.mod of the module to build.
+	Module *spec.GoMod
+	// CacheNS namespaces the persistent cache mounts (BUILDKIT_CACHE_MOUNT_NS).
+	CacheNS string
+	// Epoch is the time of every file the frontend writes and of the image.
+	Epoch time.Time
+	// Base is the runtime base image with its config; nil for scratch.
+	Base *Base
+}
+
+// Base is a resolved runtime base image.
+type Base struct {
+	State  llb.State
+	Config *Image
+	Ref    string
+}
+
+// cacheMounts are the persistent Go caches. Both are shared: Go locks its
+// module and build caches itself, so concurrent builds of several
+// platforms (and of several Slimfiles) may use them at once.
+func (in *Inputs) cacheMounts() []llb.RunOption {
+	return []llb.RunOption{
+		llb.AddMount(modCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gomodcache", llb.CacheMountShared)),
+		llb.AddMount(buildCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gobuildcache", llb.CacheMountShared)),
+		llb.AddEnv("GOMODCACHE", modCache),
+		llb.AddEnv("GOCACHE", buildCache),
+		// The toolchain of the image builds; go.mod asking for a newer
+		// one is an error rather than a download inside the build.
+		llb.AddEnv("GOTOOLCHAIN", "local"),
+	}
+}
+
+// moduleEnv is the environment that decides where modules come from.
+func moduleEnv(t *spec.Target) []llb.RunOption {
+	var opts []llb.RunOption
+	if t.Build.Goproxy != "" {
+		opts = append(opts, llb.AddEnv("GOPROXY", t.Build.Goproxy))
+	}
+	if len(t.Build.Private) > 0 {
+		p := strings.Join(t.Build.Private, ",")
+		opts = append(opts, llb.AddEnv("GOPRIVATE", p), llb.AddEnv("GONOSUMDB", p),
+			// Credentials for private modules: never in a layer, only mounted.
+			llb.AddSecret("/root/.netrc", llb.SecretID("netrc"), llb.SecretOptional),
+			llb.AddSSHSocket(llb.SSHID("default"), llb.SSHOptional, llb.SSHSocketTarget("/run/ssh-agent.sock")),
+			llb.AddEnv("SSH_AUTH_SOCK", "/run/ssh-agent.sock"))
+	}
+	return opts
+}
+
+// Download returns the toolchain after `go mod download` of the module's
+// dependencies. The step sees only go.mod and go.sum, so a change to any
+// other file leaves it cached. Modules with directory replacements need
+// their source and are downloaded by `go build` instead.
+func Download(in *Inputs, f *spec.File, t *spec.Target) llb.State {
+	if !in.Module.Requires || in.Module.LocalReplaces {
+		return in.Toolchain
+	}
+	modFiles := llb.Scratch().File(
+		llb.Copy(in.Context, path.Join("/", f.Module)+"/", "/", &llb.CopyInfo{
+			CopyDirContentsOnly: true,
+			IncludePatterns:     []string{"go.mod", "go.sum"},
+			CreatedTime:         &in.Epoch,
+		}),
+		llb.WithCustomName("go.mod and go.sum of "+in.Module.Path),
+	)
+	opts := []llb.RunOption{
+		llb.Args([]string{"go", "mod", "download"}),
+		llb.Dir(srcDir),
+		llb.AddMount(srcDir, modFiles),
+		llb.WithCustomName("go mod download (" + in.Module.Path + ")"),
+	}
+	opts = append(opts, in.cacheMounts()...)
+	opts = append(opts, moduleEnv(t)...)
+	return in.Toolchain.Run(opts...).Root()
+}
+
+// GoBuildArgs is the `go build` command line for a target.
+func GoBuildArgs(t *spec.Target, binary string) []string {
+	args := []string{"go", "build", "-buildvcs=false"}
+	if t.Build.Trimpath {
+		args = append(args, "-trimpath")
+	}
+	if len(t.Build.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(t.Build.Tags, ","))
+	}
+	ld := []string{}
+	if t.Build.Strip {
+		ld = append(ld, "-s", "-w")
+	}
+	ld = append(ld, "-buildid=")
+	ld = append(ld, t.Build.Ldflags...)
+	args = append(args, "-ldflags="+strings.Join(ld, " "))
+	if len(t.Build.Gcflags) > 0 {
+		args = append(args, "-gcflags="+strings.Join(t.Build.Gcflags, " "))
+	}
+	return append(args, "-o", path.Join(outDir, binary), t.Main)
+}
+
+// Compile cross-compiles t's main package for platform p on the build
+// platform and returns a state holding only /<binary>.
+func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root llb.State) (llb.State, error) {
+	goEnv, err := GoEnv(p)
+	if err != nil {
+		return llb.State{}, err
+	}
+	binary := t.BinaryName(in.Module.Path)
+	opts := []llb.RunOption{
+		llb.Args(GoBuildArgs(t, binary)),
+		llb.Dir(path.Join(srcDir, f.Module)),
+		llb.AddMount(srcDir, in.Context, llb.Readonly),
+		llb.AddEnv("CGO_ENABLED", "0"),
+		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
+	}
+	for _, kv := range goEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		opts = append(opts, llb.AddEnv(k, v))
+	}
+	opts = append(opts, in.cacheMounts()...)
+	opts = append(opts, moduleEnv(t)...)
+	for _, k := range sortedKeys(t.Build.Env) {
+		opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
+	}
+	run := root.Run(opts...)
+	return run.AddMount(outDir, llb.Scratch()), nil
+}

@@ -1,0 +1,175 @@
+package llb
+
+import (
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// Image is the image config the frontend returns for each platform.
+type Image = dockerspec.DockerOCIImage
+
+// Files in the runtime image.
+const (
+	BinDir      = "/usr/local/bin"
+	CertFile    = "/etc/ssl/certs/ca-certificates.crt"
+	ZoneinfoZip = "/usr/local/go/lib/time/zoneinfo.zip"
+	NonrootUID  = 65532
+	nonrootHome = "/home/nonroot"
+)
+
+const (
+	passwd = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+	group  = "root:x:0:\nnonroot:x:65532:\n"
+)
+
+// RuntimeFiles is the one layer every image gets below its binary: users,
+// /tmp, and (as asked) the CA bundle and Go's time zone database from the
+// toolchain image. It does not depend on the target platform, so every
+// platform and every service built with the same toolchain shares it.
+func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
+	// Mkdir masks modes to 0777; a copy keeps the sticky bit of /tmp.
+	skel := llb.Scratch().File(llb.Mkdir("/d", 0o755), llb.WithCustomName("skeleton"))
+	fa := llb.Mkdir("/etc", 0o755).
+		Mkfile("/etc/passwd", 0o644, []byte(passwd)).
+		Mkfile("/etc/group", 0o644, []byte(group)).
+		Copy(skel, "/d", "/tmp", &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o1777}}).
+		Mkdir("/home", 0o755).
+		Copy(skel, "/d", nonrootHome, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o700},
+			ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: NonrootUID}, Group: &llb.UserOpt{UID: NonrootUID}}})
+	what := []string{"users", "/tmp"}
+	if t.Image.Certs {
+		fa = fa.Mkdir(path.Dir(CertFile), 0o755, llb.WithParents(true)).
+			Copy(in.Toolchain, CertFile, CertFile, &llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
+		what = append(what, "CA certificates")
+	}
+	if t.Image.Tzdata {
+		fa = fa.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true)).
+			Copy(in.Toolchain, path.Join(in.GOROOT, "lib/time/zoneinfo.zip"), ZoneinfoZip,
+				&llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
+		what = append(what, "time zones")
+	}
+	stage := llb.Scratch().File(fa, llb.WithCustomName("stage runtime files: "+strings.Join(what, ", ")))
+	return llb.Scratch().File(pinnedCopy(in, stage), llb.WithCustomName("runtime files: "+strings.Join(what, ", ")))
+}
+
+// pinnedCopy copies the whole of stage onto a state with every timestamp
+// set to the epoch. A copy sets a directory's time after filling it, so
+// directories that already exist below (and whose mtime the new entries
+// would otherwise bump to the wall clock) are pinned too.
+func pinnedCopy(in *Inputs, stage llb.State) *llb.FileAction {
+	return llb.Copy(stage, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &in.Epoch})
+}
+
+// Runtime assembles the image for platform p: the base (scratch or an
+// image), the runtime files, and the binary in /usr/local/bin, each a layer.
+func Runtime(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) (llb.State, *Image) {
+	binary := t.BinaryName(in.Module.Path)
+	files := RuntimeFiles(in, t)
+	var st llb.State
+	if in.Base != nil {
+		st = in.Base.State.File(pinnedCopy(in, files), llb.WithCustomName("runtime files"))
+	} else {
+		st = files
+	}
+	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
+	stage := llb.Scratch().File(llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
+		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}}),
+		llb.WithCustomName("stage "+name))
+	st = st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
+	return st, ImageConfig(in, t, p)
+}
+
+// ImageConfig is the image config of t for platform p.
+func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
+	binary := t.BinaryName(in.Module.Path)
+	img := &Image{}
+	if in.Base != nil && in.Base.Config != nil {
+		img.Config = in.Base.Config.Config
+		img.History = slices.Clone(in.Base.Config.History)
+		img.Config.Labels = maps.Clone(img.Config.Labels)
+		img.Config.Env = slices.Clone(img.Config.Env)
+	}
+	epoch := in.Epoch
+	img.Created = &epoch
+	img.Platform = p
+	img.RootFS.Type = "layers"
+	c := &img.Config
+	env := envList{list: c.Env}
+	if !env.has("PATH") {
+		env.set("PATH", BinDir+":/usr/bin:/bin")
+	}
+	if t.Image.Certs {
+		env.set("SSL_CERT_FILE", CertFile)
+	}
+	if t.Image.Tzdata {
+		env.set("ZONEINFO", ZoneinfoZip)
+	}
+	for _, k := range sortedKeys(t.Image.Env) {
+		env.set(k, t.Image.Env[k])
+	}
+	c.Env = env.list
+	c.User = userSpec(t.Image.User)
+	c.WorkingDir = t.Image.Workdir
+	c.Entrypoint = []string{path.Join(BinDir, binary)}
+	if len(t.Image.Entrypoint) > 0 {
+		c.Entrypoint = slices.Clone(t.Image.Entrypoint)
+	}
+	c.Cmd = slices.Clone(t.Image.Cmd)
+	if len(t.Image.Expose) > 0 {
+		c.ExposedPorts = map[string]struct{}{}
+		for _, port := range t.Image.Expose {
+			if !strings.Contains(port, "/") {
+				port += "/tcp"
+			}
+			c.ExposedPorts[port] = struct{}{}
+		}
+	}
+	if len(t.Image.Labels) > 0 && c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	maps.Copy(c.Labels, t.Image.Labels)
+	c.StopSignal = t.Image.Stopsignal
+	img.History = append(img.History,
+		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"},
+		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: go build " + t.Main + " -> " + path.Join(BinDir, binary), Comment: "slimfile"})
+	return img
+}
+
+func userSpec(u string) string {
+	switch u {
+	case "", "nonroot":
+		return "65532:65532"
+	case "root":
+		return "0:0"
+	}
+	return u
+}
+
+// envList edits a KEY=VALUE list in place, keeping its order.
+type envList struct{ list []string }
+
+func (e *envList) has(k string) bool {
+	return slices.ContainsFunc(e.list, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
+}
+
+func (e *envList) set(k, v string) {
+	for i, kv := range e.list {
+		if strings.HasPrefix(kv, k+"=") {
+			e.list[i] = k + "=" + v
+			return
+		}
+	}
+	e.list = append(e.list, k+"="+v)
+}
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}

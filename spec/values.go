@@ -1,0 +1,183 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+)
+
+var (
+	goVersionRe = regexp.MustCompile(`^[1-9][0-9]*\.[0-9]+(\.[0-9]+)?((rc|beta)[0-9]+)?$`)
+	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	argNameRe   = envNameRe
+	targetRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	userRe      = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
+	portRe      = regexp.MustCompile(`^([0-9]+)(/(tcp|udp))?$`)
+	signalRe    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]+)$`)
+)
+
+func oneOf(vals ...string) func(string) error {
+	return func(s string) error {
+		for _, v := range vals {
+			if s == v {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(quoteAll(vals), ", "))
+	}
+}
+
+func quoteAll(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strconv.Quote(v)
+	}
+	return out
+}
+
+func checkGoVersion(s string) error {
+	if strings.HasPrefix(s, "go") && goVersionRe.MatchString(s[2:]) {
+		return fmt.Errorf("write the version without the \"go\" prefix: %q", s[2:])
+	}
+	if !goVersionRe.MatchString(s) {
+		return fmt.Errorf("%q is not a Go version such as \"1.26\" or \"1.26.3\"", s)
+	}
+	return nil
+}
+
+func checkImageRef(s string) error {
+	if _, err := reference.ParseNormalizedNamed(s); err != nil {
+		return fmt.Errorf("%q is not an image reference: %v", s, err)
+	}
+	return nil
+}
+
+func checkBase(s string) error {
+	if s == "scratch" {
+		return nil
+	}
+	return checkImageRef(s)
+}
+
+// checkRelPath accepts a path inside the build context.
+func checkRelPath(s string) error {
+	if s == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	if path.IsAbs(s) {
+		return fmt.Errorf("%q must be relative to the build context", s)
+	}
+	if c := path.Clean(s); c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Errorf("%q leaves the build context", s)
+	}
+	return nil
+}
+
+func checkAbsPath(s string) error {
+	if !path.IsAbs(s) {
+		return fmt.Errorf("%q must be an absolute path", s)
+	}
+	return nil
+}
+
+func checkMain(s string) error {
+	if err := checkRelPath(s); err != nil {
+		return err
+	}
+	if strings.Contains(s, "...") {
+		return fmt.Errorf("%q is a package pattern; main must name one package", s)
+	}
+	return nil
+}
+
+func checkBinary(s string) error {
+	if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
+		return fmt.Errorf("%q is not a file name", s)
+	}
+	return nil
+}
+
+func checkPlatform(s string) error {
+	p, err := platforms.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a platform such as linux/amd64 or linux/arm/v7", s)
+	}
+	if p.OS != "linux" {
+		return fmt.Errorf("%q: v1 builds linux images only", s)
+	}
+	return nil
+}
+
+func checkEnvName(s string) error {
+	if !envNameRe.MatchString(s) {
+		return fmt.Errorf("%q is not an environment variable name", s)
+	}
+	return nil
+}
+
+func checkArgName(s string) error {
+	if !argNameRe.MatchString(s) {
+		return fmt.Errorf("%q is not a build arg name (letters, digits and _)", s)
+	}
+	return nil
+}
+
+func checkUser(s string) error {
+	if s == "nonroot" || s == "root" || userRe.MatchString(s) {
+		return nil
+	}
+	return fmt.Errorf("%q must be \"nonroot\", \"root\" or uid[:gid] in numbers", s)
+}
+
+func checkPort(s string) error {
+	m := portRe.FindStringSubmatch(s)
+	if m == nil {
+		return fmt.Errorf("%q is not a port such as 8080 or 53/udp", s)
+	}
+	if n, err := strconv.Atoi(m[1]); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %s is out of range 1-65535", m[1])
+	}
+	return nil
+}
+
+func checkSignal(s string) error {
+	if !signalRe.MatchString(s) {
+		return fmt.Errorf("%q is not a signal such as SIGTERM or 15", s)
+	}
+	return nil
+}
+
+func checkMode(s string) error {
+	if _, err := parseMode(s); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseMode(s string) (uint32, error) {
+	n, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || n > 0o7777 {
+		return 0, fmt.Errorf("%q is not an octal file mode such as \"0644\"", s)
+	}
+	return uint32(n), nil
+}
+
+// checkProfile accepts the named profiles or a path in the build context.
+func checkProfile(names ...string) func(string) error {
+	return func(s string) error {
+		for _, n := range names {
+			if s == n {
+				return nil
+			}
+		}
+		if strings.ContainsAny(s, "/.") {
+			return checkRelPath(s)
+		}
+		return fmt.Errorf("must be one of %s, or a path in the build context", strings.Join(quoteAll(names), ", "))
+	}
+}
