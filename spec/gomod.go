@@ -25,9 +25,13 @@ type GoMod struct {
 
 // ParseGoMod parses go.mod data; name is used in errors.
 func ParseGoMod(name string, data []byte) (*GoMod, error) {
-	mf, err := modfile.ParseLax(name, data, nil)
+	// ParseLax would skip the toolchain line; fall back to it only for a
+	// go.mod with directives newer than this x/mod knows.
+	mf, err := modfile.Parse(name, data, nil)
 	if err != nil {
-		return nil, err
+		if mf, err = modfile.ParseLax(name, data, nil); err != nil {
+			return nil, err
+		}
 	}
 	if mf.Module == nil {
 		return nil, fmt.Errorf("%s has no module line", name)

@@ -4,6 +4,7 @@
 //
 //	testbed registry -addr 127.0.0.1:5000 -dir DIR
 //	testbed push-toolchain -registry 127.0.0.1:5000
+//	testbed run -oci out.tar -platform linux/arm64 [-- args...]
 package main
 
 import (
@@ -30,6 +31,12 @@ func main() {
 		cache := fs.String("cache", "", "directory to keep the built layer in")
 		_ = fs.Parse(os.Args[2:])
 		err = pushToolchain(*reg, *cache)
+	case "run":
+		fs := flag.NewFlagSet("run", flag.ExitOnError)
+		layout := fs.String("oci", "", "OCI layout (directory or tar) exported by a build")
+		platform := fs.String("platform", "linux/amd64", "image platform to run")
+		_ = fs.Parse(os.Args[2:])
+		err = runImage(*layout, *platform, fs.Args())
 	default:
 		usage()
 	}
@@ -40,6 +47,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: testbed registry|push-toolchain [flags]")
+	fmt.Fprintln(os.Stderr, "usage: testbed registry|push-toolchain|run [flags]")
 	os.Exit(2)
 }

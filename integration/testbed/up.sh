@@ -25,10 +25,17 @@ bin=$("$root/integration/testbed/tools.sh")
 export PATH="$bin:$PATH"
 (cd "$root" && go build -o "$bin/slimfile-testbed" ./integration/testbed)
 
-# start NAME PIDFILE CMD... starts a daemon unless its pidfile names a live process.
+# running PIDFILE PROGRAM: the pidfile names a live process of that program
+# (a pidfile left by a killed session may name a reused pid).
+running() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+# start NAME PIDFILE CMD... starts a daemon unless it is running already.
 start() {
   local name=$1 pidfile=$2; shift 2
-  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if running "$pidfile" "$1"; then return 0; fi
   log "starting $name"
   nohup "$@" >"$state/$name.log" 2>&1 &
   echo $! >"$pidfile"
@@ -43,7 +50,7 @@ start registry "$state/registry.pid" "$bin/slimfile-testbed" registry -addr "$re
 wait_for registry curl -fsS "http://$registry/v2/"
 
 log "toolchain image golang:$(go env GOVERSION | sed 's/^go//')-alpine"
-"$bin/slimfile-testbed" push-toolchain -registry "$registry" -cache "$cache/layers"
+"$bin/slimfile-testbed" push-toolchain -registry "$registry" -cache "$cache/layers" >&2
 
 sock="$state/buildkitd.sock"
 cat >"$state/buildkitd.toml" <<TOML
@@ -63,6 +70,7 @@ root = "$cache/buildkit"
   http = true
   insecure = true
 TOML
+running "$state/buildkitd.pid" buildkitd || rm -f "$sock"
 start buildkitd "$state/buildkitd.pid" buildkitd --config "$state/buildkitd.toml" --oci-worker-net host
 export BUILDKIT_HOST="unix://$sock"
 wait_for buildkitd buildctl debug workers

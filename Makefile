@@ -1,0 +1,27 @@
+# The two commands of the README. Both bring up the local BuildKit test bed
+# (integration/testbed/up.sh) on first use and reuse it afterwards.
+.PHONY: example test unit fuzz testbed down
+
+# Build examples/hello with its Slimfile through docker buildx and run it.
+example:
+	./integration/example.sh
+
+# Every test: vet, unit tests, then the integration tests against the test bed.
+test: unit testbed
+	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
+	  SLIMFILE_INTEGRATION=1 go test -count=1 -timeout 30m ./integration/...
+
+unit:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	go test -count=1 ./spec/... ./llb/... ./frontend/...
+
+# Fuzz the Slimfile parser (FUZZTIME=5m make fuzz for a longer run).
+fuzz:
+	go test ./spec/ -run='^$$' -fuzz=FuzzParse -fuzztime=$${FUZZTIME:-60s}
+
+testbed:
+	./integration/testbed/up.sh >/dev/null
+
+down:
+	./integration/testbed/down.sh

@@ -1,0 +1,430 @@
+package integration
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slimfile/slimfile/integration/oci"
+)
+
+// exampleModule copies examples/<name> into a temporary directory with its
+// syntax line pointing at the test bed's frontend.
+func exampleModule(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join("..", "examples", name)
+	files := map[string]string{}
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		content := string(dt)
+		if rel == "Slimfile" {
+			lines := strings.SplitN(content, "\n", 2)
+			if !strings.HasPrefix(lines[0], "# syntax=") {
+				t.Fatalf("examples/%s/Slimfile must start with a # syntax= line", name)
+			}
+			content = lines[1]
+		}
+		files[rel] = content
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return module(t, files)
+}
+
+// The image holds exactly these paths: no shell, no toolchain, nothing else.
+var helloFiles = []string{
+	"etc", "etc/group", "etc/passwd", "etc/ssl", "etc/ssl/certs", "etc/ssl/certs/ca-certificates.crt",
+	"home", "home/nonroot", "tmp",
+	"usr", "usr/local", "usr/local/bin", "usr/local/bin/hello",
+	"usr/local/go", "usr/local/go/lib", "usr/local/go/lib/time", "usr/local/go/lib/time/zoneinfo.zip",
+}
+
+func TestExampleHello(t *testing.T) {
+	t.Parallel()
+	dir := exampleModule(t, "hello")
+	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64")
+	imgs := mustBuild(t, b, err)
+	img := imgs["linux/amd64"]
+	if img == nil || len(imgs) != 1 {
+		t.Fatalf("want one linux/amd64 image, got %v", keys(imgs))
+	}
+	files, err := oci.Files(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(files); !slices.Equal(got, helloFiles) {
+		t.Errorf("image files:\n got %v\nwant %v", got, helloFiles)
+	}
+	checkMode(t, files, "tmp", 0o1777, 0)
+	checkMode(t, files, "home/nonroot", 0o700, 65532)
+	checkMode(t, files, "usr/local/bin/hello", 0o755, 0)
+	checkMode(t, files, "etc/ssl/certs", 0o755, 0)
+	if p := string(files["etc/passwd"].Data); !strings.Contains(p, "nonroot:x:65532:65532::/home/nonroot:") && !strings.Contains(p, "nonroot:x:65532:65532:nonroot:/home/nonroot:") {
+		t.Errorf("/etc/passwd has no nonroot 65532 entry:\n%s", p)
+	}
+	for name, f := range files {
+		if !f.Header.ModTime.Equal(time.Unix(0, 0)) {
+			t.Errorf("%s has time %v, want the epoch", name, f.Header.ModTime)
+		}
+	}
+
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cf.Config
+	if c.User != "65532:65532" {
+		t.Errorf("user %q, want 65532:65532", c.User)
+	}
+	if !slices.Equal(c.Entrypoint, []string{"/usr/local/bin/hello"}) {
+		t.Errorf("entrypoint %q", c.Entrypoint)
+	}
+	for _, kv := range []string{"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "ZONEINFO=/usr/local/go/lib/time/zoneinfo.zip"} {
+		if !slices.Contains(c.Env, kv) {
+			t.Errorf("env %q lacks %s", c.Env, kv)
+		}
+	}
+	if _, ok := c.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("exposed ports %v lack 8080/tcp", c.ExposedPorts)
+	}
+
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := oci.Unpack(img, root); err != nil {
+		t.Fatal(err)
+	}
+	checkStaticStripped(t, filepath.Join(root, "usr/local/bin/hello"), "amd64")
+
+	// The binary reads the image's own time zone data through ZONEINFO.
+	if out := runImage(t, img, "-self-test"); !strings.Contains(out, "Tokyo is UTC+09:00") {
+		t.Errorf("self-test output: %q", out)
+	}
+	serveAndStop(t, img, root)
+}
+
+// serveAndStop runs the hello server from the unpacked image, talks to it,
+// and checks that SIGTERM shuts it down gracefully.
+func serveAndStop(t *testing.T, img v1.Image, root string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd, err := oci.Command(img, root, "-addr", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	body := ""
+	for i := 0; i < 100; i++ {
+		if body, err = get("http://" + addr + "/time?tz=Asia/Tokyo"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || !strings.Contains(body, "+09:00") {
+		t.Fatalf("GET /time?tz=Asia/Tokyo: %q, %v\n%s", body, err, out.String())
+	}
+	if body, err := get("http://" + addr + "/"); err != nil || !strings.Contains(body, "hello from slimfile") {
+		t.Errorf("GET /: %q, %v", body, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "shut down") {
+		t.Errorf("no graceful shutdown in output:\n%s", out.String())
+	}
+}
+
+func get(url string) (string, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	dt, err := io.ReadAll(resp.Body)
+	return string(dt), err
+}
+
+// TestHeldOutModule builds a module shaped like real services the frontend
+// has never seen (a /v2 module path, a toolchain line, a dependency with
+// go.sum, main at the root) from the three-line Slimfile, for two
+// platforms through docker buildx, and runs both binaries.
+func TestHeldOutModule(t *testing.T) {
+	t.Parallel()
+	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\n",
+		"go.mod":   "module example.com/acme/widget/v2\n\ngo 1.22\n\ntoolchain go" + goVersion + "\n\nrequire github.com/google/uuid v1.6.0\n",
+		"main.go": `package main
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/google/uuid"
+)
+
+func main() {
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://example.com"))
+	fmt.Printf("widget %s/%s %s\n", runtime.GOOS, runtime.GOARCH, id)
+}
+` + fmt.Sprintf("\n// run %d: a new source, so the compile steps really run\n", time.Now().UnixNano()),
+	})
+	goModTidy(t, dir)
+	b, err := buildx(t, dir, "--platform", "linux/amd64,linux/arm64")
+	imgs := mustBuild(t, b, err)
+	if got := keys(imgs); !slices.Equal(got, []string{"linux/amd64", "linux/arm64"}) {
+		t.Fatalf("platforms %v", got)
+	}
+	for _, want := range []string{
+		"[linux/amd64] go build .", "[linux/arm64] go build .", "go mod download",
+		// The toolchain comes from go.mod's toolchain line, not its go line.
+		"resolve toolchain docker.io/library/golang:" + goVersion + "-alpine",
+	} {
+		if !strings.Contains(b.out, want) {
+			t.Errorf("progress lacks %q", want)
+		}
+	}
+	for p, img := range imgs {
+		out := runImage(t, img)
+		want := "widget " + p + " " + uuidV5URL("https://example.com")
+		if strings.TrimSpace(out) != want {
+			t.Errorf("%s: output %q, want %q", p, out, want)
+		}
+		cf, _ := img.ConfigFile()
+		if !slices.Equal(cf.Config.Entrypoint, []string{"/usr/local/bin/widget"}) {
+			t.Errorf("%s: entrypoint %v, want /usr/local/bin/widget (the /v2 element skipped)", p, cf.Config.Entrypoint)
+		}
+		root := filepath.Join(t.TempDir(), "rootfs")
+		if err := oci.Unpack(img, root); err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(root, "usr/local/bin/widget")
+		checkStaticStripped(t, bin, strings.TrimPrefix(p, "linux/"))
+		if bi, err := buildinfo.ReadFile(bin); err != nil || bi.GoVersion != "go"+goVersion {
+			t.Errorf("%s: built with %v (%v), want go%s from the toolchain line", p, bi.GoVersion, err, goVersion)
+		}
+	}
+}
+
+// uuidV5URL is the RFC 4122 name-based (SHA-1) UUID of name in the URL
+// namespace, computed here independently of the module under test.
+func uuidV5URL(name string) string {
+	ns := []byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+	h := sha1.Sum(append(ns, name...))
+	u := h[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	x := hex.EncodeToString(u)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// TestMainInSubdirectory builds `main: ./cmd/widgetd` of a module without
+// go.sum (no dependencies) with buildctl.
+func TestMainInSubdirectory(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile":            "slimfile: 1\nmain: ./cmd/widgetd\n",
+		"go.mod":              "module example.com/acme/widget\n\ngo 1.21\n",
+		"internal/greet/g.go": "package greet\n\nfunc Hello() string { return \"hello from widgetd\" }\n",
+		"cmd/widgetd/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/acme/widget/internal/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+	})
+	b, err := buildctl(t, dir, "--opt", "platform=linux/arm64")
+	imgs := mustBuild(t, b, err)
+	img := imgs["linux/arm64"]
+	if img == nil {
+		t.Fatalf("no linux/arm64 image: %v", keys(imgs))
+	}
+	if out := runImage(t, img); strings.TrimSpace(out) != "hello from widgetd" {
+		t.Errorf("output %q", out)
+	}
+}
+
+// TestMissingGoSum: a module with dependencies and no go.sum fails before
+// any step runs, with an error that says what to do.
+func TestMissingGoSum(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\n",
+		"go.mod":   "module example.com/nosum\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n",
+		"main.go":  "package main\n\nimport _ \"github.com/google/uuid\"\n\nfunc main() {}\n",
+	})
+	b, err := buildctl(t, dir)
+	if err == nil {
+		t.Fatal("build succeeded without go.sum")
+	}
+	if !strings.Contains(b.out, "go.sum is missing") || !strings.Contains(b.out, "go mod tidy") {
+		t.Errorf("error does not explain the missing go.sum:\n%s", tail(b.out, 30))
+	}
+	if strings.Contains(b.out, "go build") {
+		t.Errorf("a go build step ran:\n%s", tail(b.out, 30))
+	}
+}
+
+// TestBadSlimfilePointsAtLine: a typo is reported at its line, boxed by
+// buildx from the source map, with a suggestion.
+func TestBadSlimfilePointsAtLine(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nmian: ./cmd/api\n",
+		"go.mod":   "module example.com/typo\n\ngo 1.22\n",
+		"main.go":  "package main\n\nfunc main() {}\n",
+	})
+	b, err := buildx(t, dir)
+	if err == nil {
+		t.Fatal("build succeeded with an unknown key")
+	}
+	for _, want := range []string{`unknown key "mian"; did you mean "main"?`, ">>> mian: ./cmd/api", "Slimfile:3"} {
+		if !strings.Contains(b.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+		}
+	}
+}
+
+// TestBinariesOutput: --target binaries exports one directory per platform.
+func TestBinariesOutput(t *testing.T) {
+	t.Parallel()
+	dir := exampleModule(t, "hello")
+	dest := t.TempDir()
+	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0",
+		"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=Slimfile",
+		"--opt", "target=binaries", "--opt", "platform=linux/amd64,linux/arm/v7",
+		"--output", "type=local,dest="+dest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, tail(string(out), 40))
+	}
+	checkStaticStripped(t, filepath.Join(dest, "linux_amd64", "hello"), "amd64")
+	checkStaticStripped(t, filepath.Join(dest, "linux_arm_v7", "hello"), "arm")
+	// The arm binary runs here through qemu-user (host time zone data).
+	out, err := exec.Command(filepath.Join(dest, "linux_arm_v7", "hello"), "-self-test").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Tokyo is UTC+09:00") {
+		t.Errorf("arm/v7 binary: %v %s", err, out)
+	}
+}
+
+// checkStaticStripped asserts a Go binary is static, stripped, built for
+// arch with CGO_ENABLED=0, -trimpath and an empty build ID.
+func checkStaticStripped(t *testing.T, path, arch string) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+			t.Errorf("%s is dynamically linked", path)
+		}
+	}
+	if f.Section(".symtab") != nil || f.Section(".debug_info") != nil {
+		t.Errorf("%s is not stripped", path)
+	}
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	for k, want := range map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOARCH": arch, "GOOS": "linux"} {
+		if settings[k] != want {
+			t.Errorf("%s: build setting %s=%q, want %q", path, k, settings[k], want)
+		}
+	}
+	// -trimpath keeps -ldflags out of the build info; -buildid= shows as
+	// an empty Go build ID note.
+	if id := goBuildID(t, f); id != "" {
+		t.Errorf("%s: Go build ID %q, want empty (-buildid=)", path, id)
+	}
+}
+
+// goBuildID reads the Go build ID from the .note.go.buildid ELF note; the
+// linker leaves the note out when the ID is empty.
+func goBuildID(t *testing.T, f *elf.File) string {
+	t.Helper()
+	s := f.Section(".note.go.buildid")
+	if s == nil {
+		return ""
+	}
+	dt, err := s.Data()
+	if err != nil || len(dt) < 16 {
+		t.Fatalf("bad build ID note: %v", err)
+	}
+	namesz := f.ByteOrder.Uint32(dt[0:4])
+	descsz := f.ByteOrder.Uint32(dt[4:8])
+	off := 12 + (namesz+3)&^3
+	return string(dt[off : off+descsz])
+}
+
+func checkMode(t *testing.T, files map[string]oci.File, name string, mode int64, uid int) {
+	t.Helper()
+	f, ok := files[name]
+	if !ok {
+		t.Errorf("%s missing", name)
+		return
+	}
+	if got := f.Header.Mode & 0o7777; got != mode {
+		t.Errorf("%s mode %o, want %o", name, got, mode)
+	}
+	if f.Header.Uid != uid {
+		t.Errorf("%s uid %d, want %d", name, f.Header.Uid, uid)
+	}
+}
+
+// goModTidy writes go.sum the way a developer would.
+func goModTidy(t *testing.T, dir string) {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

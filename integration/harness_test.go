@@ -1,0 +1,136 @@
+// Integration tests: real Slimfiles built by a real buildkitd through the
+// `# syntax=` forwarding, with buildctl and with docker buildx, exported as
+// OCI layouts, inspected and run. They need the test bed
+// (integration/testbed/up.sh, which `make test` runs) and are skipped
+// unless SLIMFILE_INTEGRATION=1.
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slimfile/slimfile/integration/oci"
+)
+
+// frontend is the frontend image the Slimfiles' syntax lines name.
+var frontend = os.Getenv("SLIMFILE_FRONTEND")
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SLIMFILE_INTEGRATION") != "1" {
+		fmt.Println("integration tests skipped: SLIMFILE_INTEGRATION is not 1 (run `make test`)")
+		os.Exit(0)
+	}
+	if frontend == "" || os.Getenv("BUILDKIT_HOST") == "" {
+		fmt.Println("SLIMFILE_INTEGRATION=1 but the test bed environment is missing: source the env file that integration/testbed/up.sh prints")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// module writes a Go module with the given files into a temporary
+// directory. A "Slimfile" entry gets the frontend's syntax line first.
+func module(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if name == "Slimfile" {
+			content = "# syntax=" + frontend + "\n" + content
+		}
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// build is the outcome of one build.
+type build struct {
+	out    string // combined progress output
+	layout *oci.Layout
+}
+
+// buildctl builds dir's Slimfile with buildctl into an OCI layout.
+func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
+	t.Helper()
+	dest := filepath.Join(t.TempDir(), "image.tar")
+	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
+		"--output", "type=oci,dest=" + dest}, extra...)
+	return run(t, dest, "buildctl", args...)
+}
+
+// buildx builds dir's Slimfile with `docker buildx build -f Slimfile`.
+func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
+	t.Helper()
+	dest := filepath.Join(t.TempDir(), "image.tar")
+	args := append([]string{"buildx", "build", "--builder", "slimfile", "--progress=plain",
+		"-f", filepath.Join(dir, "Slimfile"), "--output", "type=oci,dest=" + dest}, extra...)
+	args = append(args, dir)
+	return run(t, dest, "docker", args...)
+}
+
+func run(t *testing.T, dest, name string, args ...string) (*build, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	b := &build{out: buf.String()}
+	if err != nil {
+		return b, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(b.out, 60))
+	}
+	if b.layout, err = oci.Open(dest); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func mustBuild(t *testing.T, b *build, err error) map[string]v1.Image {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := b.layout.Images()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imgs
+}
+
+// runImage unpacks img and runs its entrypoint with args, chrooted as the
+// image user; it returns combined output.
+func runImage(t *testing.T, img v1.Image, args ...string) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := oci.Unpack(img, root); err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := oci.Command(img, root, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("running %v: %v\n%s", cmd.Args, err, out)
+	}
+	return string(out)
+}
