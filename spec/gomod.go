@@ -59,11 +59,10 @@ func (f *File) GoVersion(m *GoMod) (string, error) {
 	switch {
 	case f.Go != "":
 		return f.Go, nil
-	case m != nil && m.Toolchain != "":
-		// "toolchain go1.22.3-custom" names a custom suffix; the image is the release.
-		if v := toolchainSuffixRe.FindString(m.Toolchain); v != "" {
-			return v, nil
-		}
+	case m != nil && toolchainSuffixRe.MatchString(m.Toolchain):
+		// "toolchain go1.22.3-custom" names a custom suffix; the image is the
+		// release. "toolchain default" names no release: the go line decides.
+		return toolchainSuffixRe.FindString(m.Toolchain), nil
 	case m != nil && m.Go != "":
 		return m.Go, nil
 	}

@@ -15,7 +15,6 @@ func TestParseGoMod(t *testing.T) {
 		name string
 		data string
 		want spec.GoMod
-		bug  string
 	}{
 		{
 			name: "module and go lines",
@@ -55,9 +54,6 @@ func TestParseGoMod(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("BUG: " + tc.bug)
-			}
 			m, err := spec.ParseGoMod("go.mod", []byte(tc.data))
 			if err != nil {
 				t.Fatalf("ParseGoMod: %v", err)
@@ -90,35 +86,25 @@ func TestParseGoModErrors(t *testing.T) {
 	}
 }
 
-// bugToolchainDefault explains the cases skipped for a known bug.
-const bugToolchainDefault = "GoVersion (spec/gomod.go:62-66): the toolchain case matches whenever GoMod.Toolchain is set, so a toolchain line that is not a release (`toolchain default`, `toolchain go1`) gives an error instead of falling back to the go line"
-
 func TestGoVersion(t *testing.T) {
 	tests := []struct {
 		name     string
 		slimfile string // the `go` key, "" when unset
 		mod      *spec.GoMod
 		want     string // "" means an error
-		bug      string
 	}{
-		{"slimfile go wins over everything", "1.25.3", &spec.GoMod{Go: "1.22", Toolchain: "1.24.1"}, "1.25.3", ""},
-		{"toolchain line wins over go line", "", &spec.GoMod{Go: "1.22", Toolchain: "1.22.5"}, "1.22.5", ""},
-		{"toolchain custom suffix is dropped", "", &spec.GoMod{Go: "1.21", Toolchain: "1.22.3-custom"}, "1.22.3", ""},
-		{"toolchain release candidate", "", &spec.GoMod{Go: "1.26", Toolchain: "1.27rc1"}, "1.27rc1", ""},
-		{"go line", "", &spec.GoMod{Go: "1.26.0"}, "1.26.0", ""},
-		{"slimfile go without a go.mod", "1.26", nil, "1.26", ""},
-		{"nothing", "", nil, "", ""},
-		{"go.mod without a go line", "", &spec.GoMod{Path: "x"}, "", ""},
-		{
-			"toolchain default falls back to the go line", "", &spec.GoMod{Go: "1.22", Toolchain: "default"}, "1.22",
-			bugToolchainDefault,
-		},
+		{"slimfile go wins over everything", "1.25.3", &spec.GoMod{Go: "1.22", Toolchain: "1.24.1"}, "1.25.3"},
+		{"toolchain line wins over go line", "", &spec.GoMod{Go: "1.22", Toolchain: "1.22.5"}, "1.22.5"},
+		{"toolchain custom suffix is dropped", "", &spec.GoMod{Go: "1.21", Toolchain: "1.22.3-custom"}, "1.22.3"},
+		{"toolchain release candidate", "", &spec.GoMod{Go: "1.26", Toolchain: "1.27rc1"}, "1.27rc1"},
+		{"go line", "", &spec.GoMod{Go: "1.26.0"}, "1.26.0"},
+		{"slimfile go without a go.mod", "1.26", nil, "1.26"},
+		{"nothing", "", nil, ""},
+		{"go.mod without a go line", "", &spec.GoMod{Path: "x"}, ""},
+		{"toolchain default falls back to the go line", "", &spec.GoMod{Go: "1.22", Toolchain: "default"}, "1.22"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("BUG: " + tc.bug)
-			}
 			f := &spec.File{Go: tc.slimfile}
 			got, err := f.GoVersion(tc.mod)
 			if tc.want == "" {
@@ -137,18 +123,15 @@ func TestGoVersion(t *testing.T) {
 // TestGoVersionFromGoMod goes through ParseGoMod, as the frontend does.
 func TestGoVersionFromGoMod(t *testing.T) {
 	tests := []struct {
-		name, gomod, slimfile, want, bug string
+		name, gomod, slimfile, want string
 	}{
-		{"go line", "module x\n\ngo 1.26\n", "slimfile: 1", "1.26", ""},
-		{"slimfile go", "module x\n\ngo 1.26\n\ntoolchain go1.26.2\n", "slimfile: 1\ngo: \"1.25\"", "1.25", ""},
-		{"toolchain line", "module x\n\ngo 1.22\n\ntoolchain go1.22.5\n", "slimfile: 1", "1.22.5", ""},
-		{"toolchain default", "module x\n\ngo 1.22\n\ntoolchain default\n", "slimfile: 1", "1.22", bugToolchainDefault},
+		{"go line", "module x\n\ngo 1.26\n", "slimfile: 1", "1.26"},
+		{"slimfile go", "module x\n\ngo 1.26\n\ntoolchain go1.26.2\n", "slimfile: 1\ngo: \"1.25\"", "1.25"},
+		{"toolchain line", "module x\n\ngo 1.22\n\ntoolchain go1.22.5\n", "slimfile: 1", "1.22.5"},
+		{"toolchain default", "module x\n\ngo 1.22\n\ntoolchain default\n", "slimfile: 1", "1.22"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("BUG: " + tc.bug)
-			}
 			m, err := spec.ParseGoMod("go.mod", []byte(tc.gomod))
 			if err != nil {
 				t.Fatal(err)

@@ -537,7 +537,6 @@ func TestParseErrors(t *testing.T) {
 		name string
 		data []byte
 		want []wantErr
-		bug  string // a known production bug: the case is skipped
 	}{
 		{
 			name: "unknown top-level key suggests the nearest",
@@ -713,7 +712,6 @@ func TestParseErrors(t *testing.T) {
 			name: "undeclared arg suggests a declared one",
 			data: src("slimfile: 1", "args: {VERSION: dev}", "main: ./cmd/${VERSON}"),
 			want: []wantErr{{3, 7, "(or did you mean ${VERSION}?)"}},
-			bug:  "nearest (spec/errors.go:49) lower-cases the typo but not the candidates, so upper-case arg names are never suggested",
 		},
 		{
 			name: "platform args are always declared, others are not",
@@ -875,9 +873,6 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("BUG: " + tc.bug)
-			}
 			es := parseErrors(t, tc.data)
 			if len(es) != len(tc.want) {
 				t.Errorf("got %d errors, want %d:\n%v", len(es), len(tc.want), es)
