@@ -64,6 +64,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, selErr
 	}
 	b := &builder{c: c, bc: bc, f: f, src: src}
+	if b.f, err = f.Resolved(b.argValues(nil)); err != nil {
+		return nil, sourceError(err, src)
+	}
 	switch sel.kind {
 	case kindImage:
 		return b.image(ctx, sel.target)
@@ -274,6 +277,9 @@ func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) 
 	et, err := b.f.Expanded(t, b.argValues(&p))
 	if err != nil {
 		return nil, llb.State{}, sourceError(err, b.src)
+	}
+	if err := b.unsupported(et); err != nil {
+		return nil, llb.State{}, err
 	}
 	root := sllb.Download(in, b.f, et)
 	bin, err := sllb.Compile(in, b.f, et, p, root)

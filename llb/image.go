@@ -2,8 +2,10 @@ package llb
 
 import (
 	"maps"
+	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -80,11 +82,29 @@ func Runtime(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) (ll
 		st = files
 	}
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
-	stage := llb.Scratch().File(llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
-		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}}),
-		llb.WithCustomName("stage "+name))
+	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
+		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
+	for _, fc := range t.Image.Files {
+		fa = fa.Mkdir(path.Dir(fc.Dst), 0o755, llb.WithParents(true)).
+			Copy(in.Context, path.Join("/", fc.Src), fc.Dst, fileCopyInfo(fc, userGID(t.Image.User)))
+		name += ", " + fc.Dst
+	}
+	stage := llb.Scratch().File(fa, llb.WithCustomName("stage "+name))
 	st = st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
 	return st, ImageConfig(in, t, p)
+}
+
+// fileCopyInfo copies an image.files entry as Docker's COPY does (a
+// directory's contents into dst), with the mode given or the source's. The
+// owner is root, so the program cannot change its own files; the group is
+// the image user's, so a mode such as 0640 lets the program read them.
+func fileCopyInfo(fc spec.FileCopy, gid int) *llb.CopyInfo {
+	ci := &llb.CopyInfo{CopyDirContentsOnly: true, FollowSymlinks: true,
+		ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: gid}}}
+	if fc.Mode != 0 {
+		ci.Mode = &llb.ChmodOpt{Mode: os.FileMode(fc.Mode)}
+	}
+	return ci
 }
 
 // ImageConfig is the image config of t for platform p.
@@ -141,6 +161,16 @@ func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
 		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"},
 		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: go build " + t.Main + " -> " + path.Join(BinDir, binary), Comment: "slimfile"})
 	return img
+}
+
+// userGID is the group id the image runs with.
+func userGID(u string) int {
+	_, g, _ := strings.Cut(userSpec(u), ":")
+	if g == "" {
+		g, _, _ = strings.Cut(userSpec(u), ":")
+	}
+	n, _ := strconv.Atoi(g)
+	return n
 }
 
 func userSpec(u string) string {

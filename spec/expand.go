@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -82,6 +83,37 @@ func Expand(s string, vars map[string]string) string {
 	})
 }
 
+// Resolved returns a copy of f whose top-level values (go, toolchain,
+// module) are expanded with vars and checked again.
+func (f *File) Resolved(vars map[string]string) (*File, error) {
+	r := *f
+	r.Go, r.Toolchain = Expand(f.Go, vars), Expand(f.Toolchain, vars)
+	if m := Expand(f.Module, vars); m != f.Module {
+		r.Module = path.Clean(m)
+	}
+	var errs Errors
+	for _, c := range []struct {
+		key, raw, val string
+		fn            func(string) error
+	}{
+		{"go", f.Go, r.Go, checkGoVersion},
+		{"toolchain", f.Toolchain, r.Toolchain, checkImageRef},
+		{"module", f.Module, r.Module, checkRelPath},
+	} {
+		if !strings.Contains(c.raw, "${") {
+			continue
+		}
+		if err := c.fn(c.val); err != nil {
+			pos, _ := f.Pos(nil, c.key)
+			errs = append(errs, &Error{Range: pos, Msg: fmt.Sprintf("%s (after expanding args): %v", c.key, err)})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &r, nil
+}
+
 // Expanded returns a copy of t with every string expanded with vars, and
 // checks again the values that held references.
 func (f *File) Expanded(t *Target, vars map[string]string) (*Target, error) {
@@ -133,6 +165,14 @@ func (f *File) Expanded(t *Target, vars map[string]string) (*Target, error) {
 	check("binary", t.Binary, e.Binary, checkBinary)
 	for i := range t.Platforms {
 		check(fmt.Sprintf("platforms[%d]", i), t.Platforms[i], e.Platforms[i], checkPlatform)
+	}
+	check("build.compress", t.Build.Compress, e.Build.Compress, buildFields["compress"].check)
+	check("image.stopsignal", t.Image.Stopsignal, e.Image.Stopsignal, checkSignal)
+	check("security.seccomp", t.Security.Seccomp, e.Security.Seccomp, securityFields["seccomp"].check)
+	check("security.apparmor", t.Security.Apparmor, e.Security.Apparmor, securityFields["apparmor"].check)
+	for i := range t.Image.Files {
+		check(fmt.Sprintf("image.files[%d].src", i), t.Image.Files[i].Src, e.Image.Files[i].Src, checkRelPath)
+		check(fmt.Sprintf("image.files[%d].dst", i), t.Image.Files[i].Dst, e.Image.Files[i].Dst, checkAbsPath)
 	}
 	check("image.base", t.Image.Base, e.Image.Base, checkBase)
 	check("image.user", t.Image.User, e.Image.User, checkUser)

@@ -38,13 +38,18 @@ func Parse(data []byte) (*File, error) {
 		p.errorf(root, "a Slimfile is a YAML mapping of keys such as \"slimfile: 1\" and \"main: ./cmd/server\"")
 		return nil, p.errs
 	}
-	p.checkObject(root, topFields, "")
 	f := &File{Source: data, pos: p.pos, Module: "."}
-	if v := lookup(root, "slimfile"); v == nil {
-		p.errs = append(p.errs, &Error{Range: Range{Line: 1, Column: 1, EndLine: 1, EndColumn: 1}, Msg: "the key \"slimfile: 1\" is required: it names the format version"})
-	} else if v.Kind == yaml.ScalarNode && v.Tag == "!!int" && v.Value != "1" {
+	if lookup(root, "slimfile") == nil {
+		p.errorf(root, "the key \"slimfile: 1\" is required: it names the format version")
+	}
+	p.checkObject(root, topFields, "")
+	if v := lookup(root, "slimfile"); v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!int" && v.Value != "1" {
 		p.errorf(v, "slimfile: %s is not a known format version; only 1 exists", v.Value)
 	}
+	if a := lookup(root, "args"); a != nil && a.Kind == yaml.MappingNode {
+		f.Args = args(a)
+	}
+	p.checkArgRefs(root, f.Args)
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
 	}
@@ -53,8 +58,6 @@ func Parse(data []byte) (*File, error) {
 	if m := scalar(lookup(root, "module")); m != "" {
 		f.Module = path.Clean(m)
 	}
-	f.Args = args(lookup(root, "args"))
-	p.checkArgRefs(root, f.Args)
 	f.Targets = p.targets(root)
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
@@ -181,6 +184,9 @@ func (p *parser) checkValue(v *yaml.Node, fd field, key string) {
 				continue
 			}
 			p.checkObject(e, fileCopyFields, ek+".")
+			if m := lookup(e, "mode"); m != nil && strings.Contains(m.Value, "$") {
+				p.errorf(m, "%s.mode cannot use ${ARG}: write the octal mode itself", ek)
+			}
 			for _, req := range []string{"src", "dst"} {
 				if lookup(e, req) == nil {
 					p.errorf(e, "%s needs %q", ek, req)

@@ -656,7 +656,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "missing slimfile after a syntax line",
 			data: src("# syntax=registry.example/slimfile:1", "main: ."),
-			want: []wantErr{{1, 1, `the key "slimfile: 1" is required`}},
+			want: []wantErr{{2, 1, `the key "slimfile: 1" is required`}},
 		},
 		{
 			name: "slimfile 2",
@@ -852,7 +852,7 @@ func TestParseErrors(t *testing.T) {
 				"platforms: linux/amd64",               // 9
 			),
 			want: []wantErr{
-				{1, 1, `the key "slimfile: 1" is required`},
+				{2, 1, `the key "slimfile: 1" is required`},
 				{2, 1, `unknown key "mian"`},
 				{4, 9, `"nobody" must be`},
 				{5, 20, `"http" is not a port`},

@@ -160,7 +160,7 @@ func checkMode(s string) error {
 }
 
 func parseMode(s string) (uint32, error) {
-	n, err := strconv.ParseUint(s, 8, 32)
+	n, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
 	if err != nil || n > 0o7777 {
 		return 0, fmt.Errorf("%q is not an octal file mode such as \"0644\"", s)
 	}

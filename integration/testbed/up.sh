@@ -79,8 +79,9 @@ log "docker buildx builder \"slimfile\" (remote driver)"
 mkdir -p "$HOME/.docker/cli-plugins"
 cmp -s "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx" 2>/dev/null ||
   cp "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"
-docker buildx inspect slimfile >/dev/null 2>&1 ||
-  docker buildx create --name slimfile --driver remote "unix://$sock" >/dev/null
+# Recreated each time so that it points at this test bed's socket.
+docker buildx rm slimfile >/dev/null 2>&1 || true
+docker buildx create --name slimfile --driver remote "unix://$sock" >/dev/null
 
 log "frontend image $registry/slimfile:dev"
 buildctl build --progress=plain \
