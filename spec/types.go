@@ -1,5 +1,5 @@
-// Package spec parses and validates Slimfiles (the format described in
-// docs/slimfile.md) into typed targets, keeping the YAML position of every
+// Package spec parses and validates Slimfiles (the v1 format of
+// shared/slimfile.md) into typed targets, keeping the YAML position of every
 // value so errors can point at the Slimfile line that caused them.
 package spec
 
