@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/pkg/errors"
 
@@ -85,6 +86,16 @@ type builder struct {
 	src *dockerui.Source
 }
 
+// locate ties a build step to the Slimfile value at key (for target t),
+// or to the slimfile line when the key was not written.
+func (b *builder) locate(t *spec.Target, key string) llb.ConstraintsOpt {
+	r, ok := b.f.Pos(t, key)
+	if !ok {
+		r, _ = b.f.Pos(nil, "slimfile")
+	}
+	return b.src.SourceMap.Location([]*pb.Range{pbRange(r)})
+}
+
 // errAt attaches the position of key (as written for target t) to err.
 func (b *builder) errAt(err error, t *spec.Target, key string) error {
 	if r, ok := b.f.Pos(t, key); ok {
@@ -109,7 +120,7 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	if err != nil {
 		return nil, b.errAt(err, t, "go")
 	}
-	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch()}
+	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate}
 	if in.CacheNS != "" {
 		in.CacheNS += "/"
 	}

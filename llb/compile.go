@@ -37,6 +37,17 @@ type Inputs struct {
 	Epoch time.Time
 	// Base is the runtime base image with its config; nil for scratch.
 	Base *Base
+	// Locate, when set, ties a step to the Slimfile value at key of target
+	// t, so BuildKit shows that line when the step fails.
+	Locate func(t *spec.Target, key string) llb.ConstraintsOpt
+}
+
+// at returns the run options that tie a step to the Slimfile value at key.
+func (in *Inputs) at(t *spec.Target, key string) []llb.RunOption {
+	if in.Locate == nil {
+		return nil
+	}
+	return []llb.RunOption{in.Locate(t, key)}
 }
 
 // Base is a resolved runtime base image.
@@ -102,6 +113,7 @@ func Download(in *Inputs, f *spec.File, t *spec.Target) llb.State {
 	}
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, moduleEnv(t)...)
+	opts = append(opts, in.at(t, "module")...)
 	return in.Toolchain.Run(opts...).Root()
 }
 
@@ -151,6 +163,7 @@ func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root
 	for _, k := range sortedKeys(t.Build.Env) {
 		opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
 	}
+	opts = append(opts, in.at(t, "main")...)
 	run := root.Run(opts...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }
