@@ -124,11 +124,14 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	if in.CacheNS != "" {
 		in.CacheNS += "/"
 	}
-	tc, err := b.toolchain(ctx, b.f.ToolchainRef(goVersion), bp)
+	tc, err := b.resolve(ctx, "toolchain", "golang", b.f.ToolchainRef(goVersion), bp)
 	if err != nil {
 		return nil, b.errAt(err, t, "toolchain")
 	}
-	in.Toolchain, in.GOROOT = tc.state, tc.goroot
+	in.Toolchain, in.GOROOT = tc.state, defaultGOROOT
+	if tc.config != nil {
+		in.GOROOT = gorootFromEnv(tc.config.Config.Env)
+	}
 	return in, nil
 }
 
@@ -169,16 +172,19 @@ func (b *builder) readGoMod(ctx context.Context) (*spec.GoMod, error) {
 	return mod, nil
 }
 
-// toolchainImage is a resolved toolchain.
-type toolchainImage struct {
-	state  llb.State
-	goroot string
+// resolved is an image from a named context or a registry.
+type resolved struct {
+	state  llb.State // with the image config applied
+	config *sllb.Image
+	ref    string // the named context, or the reference pinned by digest
 }
 
-// toolchain resolves the toolchain: the named context "golang" when given,
-// else the image ref, pinned to the digest it resolves to.
-func (b *builder) toolchain(ctx context.Context, ref string, bp ocispecs.Platform) (*toolchainImage, error) {
-	nc, err := b.bc.NamedContext("golang", dockerui.ContextOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()})
+// resolve returns the named context contextName when the build was given
+// one (--build-context golang=...), else image ref for platform p, pinned
+// to the digest it resolves to now; what names the image in progress.
+func (b *builder) resolve(ctx context.Context, what, contextName, ref string, p ocispecs.Platform) (*resolved, error) {
+	mode := b.bc.ImageResolveMode.String()
+	nc, err := b.bc.NamedContext(contextName, dockerui.ContextOpt{Platform: &p, ResolveMode: mode})
 	if err != nil {
 		return nil, err
 	}
@@ -187,33 +193,28 @@ func (b *builder) toolchain(ctx context.Context, ref string, bp ocispecs.Platfor
 		if err != nil {
 			return nil, err
 		}
-		tc := &toolchainImage{state: *st, goroot: defaultGOROOT}
-		if img != nil {
-			tc.goroot = gorootFromEnv(img.Config.Env)
-		}
-		return tc, nil
+		return &resolved{state: *st, config: img, ref: contextName}, nil
 	}
-	ref, err = normalizeRef(ref)
-	if err != nil {
+	if ref, err = normalizeRef(ref); err != nil {
 		return nil, err
 	}
 	named, dgst, cfg, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName:  "resolve toolchain " + ref,
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()},
+		LogName:  "resolve " + what + " " + ref,
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: mode},
 	})
 	if err != nil {
-		return nil, errors.Wrapf(err, "toolchain image %s", ref)
+		return nil, errors.Wrapf(err, "%s image %s", what, ref)
 	}
-	st := llb.Image(named+"@"+dgst.String(), llb.Platform(bp), llb.WithCustomName("toolchain "+ref+"@"+dgst.String()))
-	st, err = st.WithImageConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var img ocispecs.Image
+	var img sllb.Image
 	if err := json.Unmarshal(cfg, &img); err != nil {
 		return nil, err
 	}
-	return &toolchainImage{state: st, goroot: gorootFromEnv(img.Config.Env)}, nil
+	pinned := named + "@" + dgst.String()
+	st, err := llb.Image(pinned, llb.Platform(p), llb.WithCustomName(what+" "+pinned)).WithImageConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &resolved{state: st, config: &img, ref: pinned}, nil
 }
 
 // normalizeRef expands a short image reference (golang:1.26-alpine) to
@@ -332,11 +333,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		}
 		pin := *in
 		if et.Image.Base != "scratch" {
-			base, err := b.base(ctx, et.Image.Base, p)
+			base, err := b.resolve(ctx, "base", "base", et.Image.Base, p)
 			if err != nil {
 				return nil, b.errAt(err, t, "image.base")
 			}
-			pin.Base = base
+			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
 		st, img := sllb.Runtime(&pin, et, p, bin)
 		if img.Config.Labels == nil && len(b.bc.Labels) > 0 {
@@ -357,39 +358,6 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	return rb.Finalize()
-}
-
-// base resolves the runtime base image for platform p: the named context
-// "base" when given, else the image ref.
-func (b *builder) base(ctx context.Context, ref string, p ocispecs.Platform) (*sllb.Base, error) {
-	nc, err := b.bc.NamedContext("base", dockerui.ContextOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()})
-	if err != nil {
-		return nil, err
-	}
-	if nc != nil {
-		st, img, err := nc.Load(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &sllb.Base{State: *st, Config: img, Ref: "base"}, nil
-	}
-	ref, err = normalizeRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	named, dgst, cfg, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName:  "resolve base " + ref,
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: b.bc.ImageResolveMode.String()},
-	})
-	if err != nil {
-		return nil, errors.Wrapf(err, "base image %s", ref)
-	}
-	var img sllb.Image
-	if err := json.Unmarshal(cfg, &img); err != nil {
-		return nil, err
-	}
-	st := llb.Image(named+"@"+dgst.String(), llb.Platform(p))
-	return &sllb.Base{State: st, Config: &img, Ref: named + "@" + dgst.String()}, nil
 }
 
 // binaries builds t's binaries for every platform into one directory per

@@ -9,16 +9,16 @@ const Version = 1
 // File is a parsed Slimfile.
 type File struct {
 	// Go is the Go version of the toolchain image; empty means "from go.mod".
-	Go string
+	Go string `key:"go"`
 	// Toolchain is the toolchain image reference; empty means golang:<go>-alpine.
-	Toolchain string
+	Toolchain string `key:"toolchain"`
 	// Module is the context directory that holds go.mod, cleaned, "." for the root.
-	Module string
+	Module string `key:"module"`
 	// Args are the declared build args, in file order.
-	Args []Arg
+	Args []Arg `key:"args"`
 	// Targets are the resolved targets (inheritance applied), in file order.
 	// A file without `targets` has one target named "default".
-	Targets []*Target
+	Targets []*Target `key:"targets"`
 	// Source is the Slimfile text, for error reporting.
 	Source []byte
 
@@ -36,12 +36,12 @@ type Arg struct {
 // Target is one image the Slimfile describes.
 type Target struct {
 	Name      string
-	Main      string
-	Binary    string
-	Platforms []string
-	Build     Build
-	Image     Image
-	Security  Security
+	Main      string   `key:"main"`
+	Binary    string   `key:"binary"`
+	Platforms []string `key:"platforms"`
+	Build     Build    `key:"build"`
+	Image     Image    `key:"image"`
+	Security  Security `key:"security"`
 	// Pos is the position of the target's key (or of the document root for
 	// the default target).
 	Pos Range
@@ -51,46 +51,46 @@ type Target struct {
 
 // Build says how the binary is compiled.
 type Build struct {
-	CGO      bool
-	Tags     []string
-	Ldflags  []string
-	Gcflags  []string
-	Env      map[string]string
-	Strip    bool
-	Trimpath bool
-	Compress string
-	Private  []string
-	Goproxy  string
+	CGO      bool              `key:"cgo"`
+	Tags     []string          `key:"tags"`
+	Ldflags  []string          `key:"ldflags"`
+	Gcflags  []string          `key:"gcflags"`
+	Env      map[string]string `key:"env"`
+	Strip    bool              `key:"strip"`
+	Trimpath bool              `key:"trimpath"`
+	Compress string            `key:"compress"`
+	Private  []string          `key:"private"`
+	Goproxy  string            `key:"goproxy"`
 }
 
 // Image says what the runtime image holds.
 type Image struct {
-	Base        string
-	User        string
-	Certs       bool
-	Tzdata      bool
-	Files       []FileCopy
-	Env         map[string]string
-	Expose      []string
-	Workdir     string
-	Entrypoint  []string
-	Cmd         []string
-	Labels      map[string]string
-	Annotations map[string]string
-	Stopsignal  string
+	Base        string            `key:"base"`
+	User        string            `key:"user"`
+	Certs       bool              `key:"certs"`
+	Tzdata      bool              `key:"tzdata"`
+	Files       []FileCopy        `key:"files"`
+	Env         map[string]string `key:"env"`
+	Expose      []string          `key:"expose"`
+	Workdir     string            `key:"workdir"`
+	Entrypoint  []string          `key:"entrypoint"`
+	Cmd         []string          `key:"cmd"`
+	Labels      map[string]string `key:"labels"`
+	Annotations map[string]string `key:"annotations"`
+	Stopsignal  string            `key:"stopsignal"`
 }
 
 // FileCopy is an extra file or directory copied from the build context.
 type FileCopy struct {
-	Src  string
-	Dst  string
-	Mode uint32 // 0: keep the source mode
+	Src  string `key:"src"`
+	Dst  string `key:"dst"`
+	Mode uint32 `key:"mode"` // 0: keep the source mode
 }
 
 // Security names the confinement profiles shipped with the image.
 type Security struct {
-	Seccomp  string
-	Apparmor string
+	Seccomp  string `key:"seccomp"`
+	Apparmor string `key:"apparmor"`
 }
 
 // Range is a span of the Slimfile, 1-based lines and columns.

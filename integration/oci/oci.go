@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -221,9 +222,14 @@ func Command(img v1.Image, rootfs string, args ...string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	env := append([]string{}, c.Env...)
+	if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "HOME=") }) {
+		// Container runtimes set HOME from /etc/passwd when the image does not.
+		env = append(env, "HOME="+home(rootfs, uid))
+	}
 	// The path is resolved inside the chroot by the kernel; exec.Command
 	// would look it up on the host, so set Path and Args directly.
-	cmd := &exec.Cmd{Path: argv[0], Args: argv, Env: c.Env, Dir: "/"}
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Env: env, Dir: "/"}
 	if c.WorkingDir != "" {
 		cmd.Dir = c.WorkingDir
 	}
@@ -232,6 +238,18 @@ func Command(img v1.Image, rootfs string, args ...string) (*exec.Cmd, error) {
 		Credential: &syscall.Credential{Uid: uid, Gid: gid, NoSetGroups: true},
 	}
 	return cmd, nil
+}
+
+// home is uid's home directory in rootfs's /etc/passwd, or "/".
+func home(rootfs string, uid uint32) string {
+	dt, _ := os.ReadFile(filepath.Join(rootfs, "etc/passwd"))
+	for _, line := range strings.Split(string(dt), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 6 && f[2] == strconv.FormatUint(uint64(uid), 10) && f[5] != "" {
+			return f[5]
+		}
+	}
+	return "/"
 }
 
 func numericUser(u string) (uint32, uint32, error) {
