@@ -18,6 +18,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -325,12 +326,14 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	}
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
-	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+	annotations := make([]map[string]string, len(ps))
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		p := *pp
 		et, bin, err := b.compile(in, t, p)
 		if err != nil {
 			return nil, err
 		}
+		annotations[idx] = et.Image.Annotations
 		pin := *in
 		if et.Image.Base != "scratch" {
 			base, err := b.resolve(ctx, "base", "base", et.Image.Base, p)
@@ -356,6 +359,16 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The image exporter reads manifest annotations from the result.
+	for i, p := range ps {
+		for k, v := range annotations[i] {
+			var pp *ocispecs.Platform
+			if b.bc.MultiPlatformRequested {
+				pp = &p
+			}
+			rb.AddMeta(exptypes.AnnotationManifestKey(pp, k), []byte(v))
+		}
 	}
 	return rb.Finalize()
 }

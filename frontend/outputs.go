@@ -86,6 +86,12 @@ func describeOutline(_ context.Context, f *spec.File, o *output, src []byte, giv
 		}
 		out.Args = append(out.Args, outline.Arg{Name: a.Name, Description: a.Description, Value: v, Location: location(a.Pos)})
 	}
+	if len(o.target.Build.Private) > 0 {
+		// Credentials for private modules, mounted only into module steps.
+		r, _ := f.Pos(o.target, "build.private")
+		out.Secrets = append(out.Secrets, outline.Secret{Name: "netrc", Location: location(r)})
+		out.SSH = append(out.SSH, outline.SSH{Name: "default", Location: location(r)})
+	}
 	return out
 }
 

@@ -18,9 +18,6 @@ func (b *builder) unsupported(t *spec.Target) error {
 	if t.Build.Compress == "upx" {
 		add("build.compress", "build.compress: upx is not available in this version of the frontend yet; use none")
 	}
-	if len(t.Image.Annotations) > 0 {
-		add("image.annotations", "image.annotations are not available in this version of the frontend yet; use --annotation")
-	}
 	for key, v := range map[string]string{"security.seccomp": t.Security.Seccomp, "security.apparmor": t.Security.Apparmor} {
 		if v != "default" && v != "none" {
 			add(key, fmt.Sprintf("%s: %q is not available in this version of the frontend yet (default and none are)", key, v))

@@ -128,3 +128,98 @@ func TestUnknownTarget(t *testing.T) {
 		t.Errorf("error does not list the targets:\n%s", tail(b.out, 20))
 	}
 }
+
+// TestLabelsAnnotationsAndIgnore: --label merges with image.labels,
+// image.annotations land on the manifest, and .dockerignore keeps files out
+// of the build as it does for a Dockerfile.
+func TestLabelsAnnotationsAndIgnore(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": `slimfile: 1
+image:
+  labels: {team: platform, tier: backend}
+  annotations: {org.opencontainers.image.description: "a ${TARGETARCH} service"}
+`,
+		"go.mod":        "module example.com/ignored\n\ngo 1.22\n",
+		"main.go":       "package main\n\nfunc main() { println(\"ok\") }\n",
+		"broken.go":     "package main\n\nthis does not compile\n",
+		".dockerignore": "broken.go\n",
+	})
+	b, err := buildx(t, dir, "--label", "tier=frontend", "--label", "owner=me", "--platform", "linux/amd64,linux/arm64")
+	imgs := mustBuild(t, b, err)
+	for p, img := range imgs {
+		cf, _ := img.ConfigFile()
+		want := map[string]string{"team": "platform", "tier": "frontend", "owner": "me"}
+		for k, v := range want {
+			if cf.Config.Labels[k] != v {
+				t.Errorf("%s: label %s=%q, want %q (labels %v)", p, k, cf.Config.Labels[k], v, cf.Config.Labels)
+			}
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		arch := strings.TrimPrefix(p, "linux/")
+		if got := m.Annotations["org.opencontainers.image.description"]; got != "a "+arch+" service" {
+			t.Errorf("%s: manifest annotation %q", p, got)
+		}
+	}
+}
+
+// TestSeveralErrorsThroughBuildx: every problem is reported at once, each
+// with its line, before any step runs.
+func TestSeveralErrorsThroughBuildx(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": `slimfile: 1
+args: {VERSION: dev}
+main: ./cmd/${VERSON}
+image:
+  user: nobody
+  expose: ["http"]
+build:
+  cgo: true
+`,
+		"go.mod":  "module example.com/several\n\ngo 1.22\n",
+		"main.go": "package main\n\nfunc main() {}\n",
+	})
+	b, err := buildx(t, dir)
+	if err == nil {
+		t.Fatal("built a Slimfile with errors")
+	}
+	for _, want := range []string{
+		"4 problems in Slimfile",
+		"Slimfile:4:7: ${VERSON} refers to an arg that is not declared; declare it under args: (or did you mean ${VERSION}?)",
+		`Slimfile:6:9: "nobody" must be "nonroot", "root" or uid[:gid] in numbers`,
+		`Slimfile:7:12: "http" is not a port such as 8080 or 53/udp`,
+		"Slimfile:9:8: build.cgo: true is not supported",
+		">>> main: ./cmd/${VERSON}",
+		">>>   user: nobody",
+	} {
+		if !strings.Contains(b.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 50))
+		}
+	}
+	if strings.Contains(b.out, "go build") || strings.Contains(b.out, "go.mod") {
+		t.Errorf("a step ran before the errors were reported:\n%s", tail(b.out, 50))
+	}
+}
+
+// TestOutlineListsCredentials: with private modules, --call=outline names
+// the optional netrc secret and SSH agent.
+func TestOutlineListsCredentials(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nbuild:\n  private: [example.com/private/*]\n",
+		"go.mod":   "module example.com/priv\n\ngo 1.22\n",
+	})
+	out, err := exec.Command("docker", "buildx", "build", "--builder", "slimfile", "--call=outline", "-f", dir+"/Slimfile", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"netrc", "default"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("outline lacks %q:\n%s", want, out)
+		}
+	}
+}
