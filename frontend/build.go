@@ -121,7 +121,9 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	if err != nil {
 		return nil, b.errAt(err, t, "go")
 	}
-	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate}
+	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate,
+		// --no-cache, or --no-cache-filter naming the target.
+		NoCache: b.bc.IsNoCache(t.Name)}
 	if in.CacheNS != "" {
 		in.CacheNS += "/"
 	}
@@ -182,7 +184,8 @@ type resolved struct {
 
 // resolve returns the named context contextName when the build was given
 // one (--build-context golang=...), else image ref for platform p, pinned
-// to the digest it resolves to now; what names the image in progress.
+// to the digest it resolves to now (nil for scratch); what names the
+// image in progress.
 func (b *builder) resolve(ctx context.Context, what, contextName, ref string, p ocispecs.Platform) (*resolved, error) {
 	mode := b.bc.ImageResolveMode.String()
 	nc, err := b.bc.NamedContext(contextName, dockerui.ContextOpt{Platform: &p, ResolveMode: mode})
@@ -195,6 +198,9 @@ func (b *builder) resolve(ctx context.Context, what, contextName, ref string, p 
 			return nil, err
 		}
 		return &resolved{state: *st, config: img, ref: contextName}, nil
+	}
+	if ref == "scratch" {
+		return nil, nil
 	}
 	if ref, err = normalizeRef(ref); err != nil {
 		return nil, err
@@ -210,7 +216,12 @@ func (b *builder) resolve(ctx context.Context, what, contextName, ref string, p 
 	if err := json.Unmarshal(cfg, &img); err != nil {
 		return nil, err
 	}
-	pinned := named + "@" + dgst.String()
+	// Pin by digest; a reference that was pinned already keeps its digest.
+	n, err := reference.ParseNormalizedNamed(named)
+	if err != nil {
+		return nil, errors.Wrapf(err, "%s image %s", what, named)
+	}
+	pinned := reference.TrimNamed(n).String() + "@" + dgst.String()
 	st, err := llb.Image(pinned, llb.Platform(p), llb.WithCustomName(what+" "+pinned)).WithImageConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -335,11 +346,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		}
 		annotations[idx] = et.Image.Annotations
 		pin := *in
-		if et.Image.Base != "scratch" {
-			base, err := b.resolve(ctx, "base", "base", et.Image.Base, p)
-			if err != nil {
-				return nil, b.errAt(err, t, "image.base")
-			}
+		base, err := b.resolve(ctx, "base", "base", et.Image.Base, p)
+		if err != nil {
+			return nil, b.errAt(err, t, "image.base")
+		}
+		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
 		st, img := sllb.Runtime(&pin, et, p, bin)

@@ -7,12 +7,15 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -114,6 +117,43 @@ func mustBuild(t *testing.T, b *build, err error) map[string]v1.Image {
 		t.Fatal(err)
 	}
 	return imgs
+}
+
+// toolchainWithCA builds the test bed's golang image with an extra trusted
+// CA certificate, pushes it to the loopback registry and returns its
+// reference pinned by digest.
+func toolchainWithCA(t *testing.T, caPEM []byte) string {
+	t.Helper()
+	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	dir := t.TempDir()
+	files := map[string]string{
+		"ca.pem": string(caPEM),
+		"Dockerfile": "FROM golang:" + goVersion + "-alpine\nCOPY ca.pem /ca.pem\n" +
+			"RUN cat /ca.pem >> /etc/ssl/certs/ca-certificates.crt && rm /ca.pem\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo := os.Getenv("SLIMFILE_REGISTRY") + "/test/golang-with-ca"
+	name := repo + ":" + fmt.Sprint(time.Now().UnixNano())
+	meta := filepath.Join(dir, "metadata.json")
+	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
+		"--output", "type=image,name="+name+",push=true,registry.insecure=true", "--metadata-file", meta)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building a toolchain with a test CA: %v\n%s", err, tail(string(out), 30))
+	}
+	var md map[string]any
+	dt, err := os.ReadFile(meta)
+	if err == nil {
+		err = json.Unmarshal(dt, &md)
+	}
+	dgst, _ := md["containerimage.digest"].(string)
+	if err != nil || dgst == "" {
+		t.Fatalf("no image digest in %s: %v", dt, err)
+	}
+	return repo + "@" + dgst
 }
 
 // runImage unpacks img and runs its entrypoint with args, chrooted as the

@@ -40,14 +40,24 @@ type Inputs struct {
 	// Locate, when set, ties a step to the Slimfile value at key of target
 	// t, so BuildKit shows that line when the step fails.
 	Locate func(t *spec.Target, key string) llb.ConstraintsOpt
+	// NoCache runs go mod download and go build again (--no-cache). Only
+	// these steps are marked: BuildKit merges identical steps of concurrent
+	// builds, so marking the shared toolchain image would make every other
+	// build on the builder miss its cache too.
+	NoCache bool
 }
 
-// at returns the run options that tie a step to the Slimfile value at key.
+// at returns the run options of a Go step: its Slimfile location (key) and
+// whether it ignores the cache.
 func (in *Inputs) at(t *spec.Target, key string) []llb.RunOption {
-	if in.Locate == nil {
-		return nil
+	var opts []llb.RunOption
+	if in.Locate != nil {
+		opts = append(opts, in.Locate(t, key))
 	}
-	return []llb.RunOption{in.Locate(t, key)}
+	if in.NoCache {
+		opts = append(opts, llb.IgnoreCache)
+	}
+	return opts
 }
 
 // Base is a resolved runtime base image.
@@ -72,6 +82,16 @@ func (in *Inputs) cacheMounts() []llb.RunOption {
 	}
 }
 
+// NetrcPath is where the build secret "netrc" is mounted for module steps.
+const NetrcPath = "/run/secrets/netrc"
+
+// moduleEnvKeys are the build.env variables that decide where modules come
+// from; they reach the download step as well as the compile.
+var moduleEnvKeys = map[string]bool{
+	"GOFLAGS": true, "GOPROXY": true, "GONOPROXY": true, "GOSUMDB": true, "GONOSUMDB": true,
+	"GOPRIVATE": true, "GOINSECURE": true, "GOVCS": true, "GOAUTH": true,
+}
+
 // moduleEnv is the environment that decides where modules come from.
 func moduleEnv(t *spec.Target) []llb.RunOption {
 	var opts []llb.RunOption
@@ -81,10 +101,17 @@ func moduleEnv(t *spec.Target) []llb.RunOption {
 	if len(t.Build.Private) > 0 {
 		p := strings.Join(t.Build.Private, ",")
 		opts = append(opts, llb.AddEnv("GOPRIVATE", p), llb.AddEnv("GONOSUMDB", p),
-			// Credentials for private modules: never in a layer, only mounted.
-			llb.AddSecret("/root/.netrc", llb.SecretID("netrc"), llb.SecretOptional),
+			// Credentials for private modules: mounted for the step only,
+			// never in a layer or a cache key.
+			llb.AddSecret(NetrcPath, llb.SecretID("netrc"), llb.SecretOptional),
+			llb.AddEnv("NETRC", NetrcPath),
 			llb.AddSSHSocket(llb.SSHID("default"), llb.SSHOptional, llb.SSHSocketTarget("/run/ssh-agent.sock")),
 			llb.AddEnv("SSH_AUTH_SOCK", "/run/ssh-agent.sock"))
+	}
+	for _, k := range sortedKeys(t.Build.Env) {
+		if moduleEnvKeys[k] {
+			opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
+		}
 	}
 	return opts
 }

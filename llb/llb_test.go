@@ -390,6 +390,7 @@ func TestModuleEnv(t *testing.T) {
 			"GOPRIVATE=example.com/private/*,git.example/*",
 			"GONOSUMDB=example.com/private/*,git.example/*",
 			"SSH_AUTH_SOCK=/run/ssh-agent.sock",
+			"NETRC=/run/secrets/netrc",
 		} {
 			if !hasEnv(env, kv) {
 				t.Errorf("%q env %q lacks %s", args, env, kv)
@@ -399,7 +400,7 @@ func TestModuleEnv(t *testing.T) {
 		for _, m := range op.GetExec().Mounts {
 			switch m.MountType {
 			case pb.MountType_SECRET:
-				secret = m.Dest == "/root/.netrc" && m.SecretOpt.ID == "netrc" && m.SecretOpt.Optional
+				secret = m.Dest == sllb.NetrcPath && m.SecretOpt.ID == "netrc" && m.SecretOpt.Optional
 			case pb.MountType_SSH:
 				ssh = m.Dest == "/run/ssh-agent.sock" && m.SSHOpt.ID == "default" && m.SSHOpt.Optional
 			}
@@ -708,5 +709,42 @@ func TestImageConfigBase(t *testing.T) {
 	// The base config is not changed.
 	if !reflect.DeepEqual(base.Config.Env, []string{"PATH=/custom/bin", "LANG=C.UTF-8"}) || len(base.Config.Labels) != 1 || len(base.History) != 1 {
 		t.Errorf("ImageConfig modified the base config: %+v", base.Config)
+	}
+}
+
+// TestNoCacheMarksOnlyGoSteps: --no-cache runs go mod download and go build
+// again, but leaves the toolchain image and the runtime files (steps that
+// concurrent builds share) cacheable.
+func TestNoCacheMarksOnlyGoSteps(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1")
+	in := inputs(true)
+	in.NoCache = true
+	g, _ := build(t, in, f, tg, buildPlatform)
+	for d, op := range g.ops {
+		ignore := g.def.Metadata[d].IgnoreCache
+		isGo := op.GetExec() != nil && len(op.GetExec().Meta.Args) > 0 && op.GetExec().Meta.Args[0] == "go"
+		if ignore != isGo {
+			t.Errorf("%q (go step %v): ignore cache %v", g.name(d), isGo, ignore)
+		}
+	}
+}
+
+// TestCacheMountNamespace: BUILDKIT_CACHE_MOUNT_NS prefixes the ids of the
+// persistent Go caches.
+func TestCacheMountNamespace(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1")
+	in := inputs(true)
+	in.CacheNS = "team-a/"
+	g, _ := build(t, in, f, tg, buildPlatform)
+	_, op := g.exec(t, "go", "build")
+	var ids []string
+	for _, m := range op.GetExec().Mounts {
+		if m.MountType == pb.MountType_CACHE {
+			ids = append(ids, m.CacheOpt.ID)
+		}
+	}
+	want := []string{"team-a/slimfile-gomodcache", "team-a/slimfile-gobuildcache"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Errorf("cache ids %v, want %v", ids, want)
 	}
 }

@@ -1,0 +1,200 @@
+package integration
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	modpkg "golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+)
+
+// privateProxy is a Go module proxy on loopback that serves one module and
+// answers only requests with the right basic-auth credentials.
+type privateProxy struct {
+	addr, user, pass string
+	path, version    string
+	mod, zip         []byte
+	caPEM            []byte // the server's self-signed certificate
+	authorized       atomic.Int32
+}
+
+func newPrivateProxy(t *testing.T) *privateProxy {
+	t.Helper()
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	p := &privateProxy{user: "slim", pass: "pw-" + hex.EncodeToString(secret), path: "example.com/private/greet", version: "v1.0.0"}
+	p.mod = []byte("module " + p.path + "\n\ngo 1.21\n")
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"go.mod":   string(p.mod),
+		"greet.go": "// Package greet is a private module.\npackage greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from a private module\" }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var zb bytes.Buffer
+	if err := modzip.CreateFromDir(&zb, modpkg.Version{Path: p.path, Version: p.version}, dir); err != nil {
+		t.Fatal(err)
+	}
+	p.zip = zb.Bytes()
+
+	// HTTPS: the go command sends netrc credentials over https only.
+	srv := httptest.NewTLSServer(p)
+	t.Cleanup(srv.Close)
+	p.addr = strings.TrimPrefix(srv.URL, "https://")
+	p.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	return p
+}
+
+func (p *privateProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if u, pw, ok := r.BasicAuth(); !ok || u != p.user || pw != p.pass {
+		w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	p.authorized.Add(1)
+	base := "/" + p.path + "/@v/"
+	switch r.URL.Path {
+	case base + "list":
+		fmt.Fprintln(w, p.version)
+	case base + p.version + ".info", "/" + p.path + "/@latest":
+		fmt.Fprintf(w, `{"Version":%q,"Time":"2026-01-01T00:00:00Z"}`, p.version)
+	case base + p.version + ".mod":
+		w.Write(p.mod)
+	case base + p.version + ".zip":
+		w.Write(p.zip)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// goSum returns the go.sum lines of the served module.
+func (p *privateProxy) goSum(t *testing.T) string {
+	t.Helper()
+	zf := filepath.Join(t.TempDir(), "m.zip")
+	if err := os.WriteFile(zf, p.zip, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zh, err := dirhash.HashZip(zf, dirhash.Hash1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mh, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(p.mod)), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", p.path, p.version, zh, p.path, p.version, mh)
+}
+
+// TestPrivateModuleWithNetrcSecret builds against a private module behind
+// an authenticated proxy: without the netrc secret the download is
+// refused; with it the build works, and the password is in no layer, no
+// exported cache blob and no attestation.
+func TestPrivateModuleWithNetrcSecret(t *testing.T) {
+	t.Parallel()
+	p := newPrivateProxy(t)
+	nonce := time.Now().UnixNano()
+	dir := module(t, map[string]string{
+		"Slimfile": fmt.Sprintf(`slimfile: 1
+build:
+  private: [example.com/private]
+  goproxy: https://%s
+  # The private proxy serves private modules too.
+  env: {GONOPROXY: none}
+`, p.addr),
+		"go.mod":  fmt.Sprintf("module example.com/consumer%d\n\ngo 1.22\n\nrequire %s %s\n", nonce, p.path, p.version),
+		"go.sum":  p.goSum(t),
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/private/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+	})
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrc, []byte(fmt.Sprintf("machine %s login %s password %s\n", p.addr, p.user, p.pass)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A toolchain that trusts the proxy, given as the named context golang.
+	golang := "--build-context=golang=docker-image://" + toolchainWithCA(t, p.caPEM)
+
+	b, err := buildx(t, dir, "--platform", "linux/amd64", golang)
+	if err == nil {
+		t.Fatal("the private module was downloaded without credentials")
+	}
+	if !strings.Contains(b.out, "401 Unauthorized") {
+		t.Errorf("the failure does not show the proxy's refusal:\n%s", tail(b.out, 30))
+	}
+	if p.authorized.Load() != 0 {
+		t.Fatalf("the proxy authorized %d requests without the secret", p.authorized.Load())
+	}
+
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	b, err = buildx(t, dir, "--platform", "linux/amd64", golang, "--secret", "id=netrc,src="+netrc,
+		"--cache-to", "type=local,dest="+cacheDir+",mode=max")
+	imgs := mustBuild(t, b, err)
+	if p.authorized.Load() == 0 {
+		t.Error("the proxy saw no authorized request")
+	}
+	if out := strings.TrimSpace(runImage(t, imgs["linux/amd64"])); out != "hello from a private module" {
+		t.Errorf("output %q", out)
+	}
+	for _, root := range []string{b.layout.Dir, cacheDir} {
+		if where := findSecret(t, root, p.pass); where != "" {
+			t.Errorf("the netrc password is in %s", where)
+		}
+	}
+	if strings.Contains(b.out, p.pass) {
+		t.Error("the netrc password is in the build output")
+	}
+}
+
+// findSecret returns the first file under root whose bytes, or gunzipped
+// bytes, contain secret.
+func findSecret(t *testing.T, root, secret string) string {
+	t.Helper()
+	found := ""
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != "" {
+			return err
+		}
+		dt, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		if bytes.Contains(dt, []byte(secret)) {
+			found = path
+			return nil
+		}
+		if zr, err := gzip.NewReader(bytes.NewReader(dt)); err == nil {
+			if un, err := io.ReadAll(zr); err == nil && bytes.Contains(un, []byte(secret)) {
+				found = path + " (gunzipped)"
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatalf("no files under %s to search", root)
+	}
+	return found
+}
