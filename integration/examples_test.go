@@ -1,0 +1,59 @@
+package integration
+
+import (
+	"bytes"
+	"net"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slimfile/slimfile/integration/oci"
+)
+
+// TestExampleGRPCHealth builds examples/grpc-health for the platforms its
+// Slimfile names, serves from the amd64 image and probes it from the arm64
+// image (through qemu-user), then stops the server with SIGTERM.
+func TestExampleGRPCHealth(t *testing.T) {
+	t.Parallel()
+	dir := exampleModule(t, "grpc-health")
+	b, err := buildx(t, dir)
+	imgs := mustBuild(t, b, err)
+	if got := keys(imgs); strings.Join(got, " ") != "linux/amd64 linux/arm64" {
+		t.Fatalf("platforms %v, want the Slimfile's linux/amd64 and linux/arm64", got)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := oci.Unpack(imgs["linux/amd64"], root); err != nil {
+		t.Fatal(err)
+	}
+	server, err := oci.Command(imgs["linux/amd64"], root, "-addr", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	server.Stdout, server.Stderr = &out, &out
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer server.Process.Kill()
+	for i := 0; i < 100 && !strings.Contains(out.String(), "serving gRPC health"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := strings.TrimSpace(runImage(t, imgs["linux/arm64"], "-probe", addr)); got != "SERVING" {
+		t.Errorf("probe from the arm64 image: %q", got)
+	}
+	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Wait(); err != nil || !strings.Contains(out.String(), "stopped") {
+		t.Errorf("after SIGTERM: %v\n%s", err, out.String())
+	}
+}
