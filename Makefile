@@ -1,6 +1,6 @@
 # The two commands of the README. Both bring up the local BuildKit test bed
 # (integration/testbed/up.sh) on first use and reuse it afterwards.
-.PHONY: example test unit fuzz testbed down
+.PHONY: example test unit fuzz bench testbed down
 
 # Build examples/hello with its Slimfile through docker buildx and run it.
 example:
@@ -19,6 +19,12 @@ unit:
 # Fuzz the Slimfile parser (FUZZTIME=5m make fuzz for a longer run).
 fuzz:
 	go test ./spec/ -run='^$$' -fuzz=FuzzParse -fuzztime=$${FUZZTIME:-60s}
+
+# Build times and image sizes: Slimfile vs expert and naive Dockerfiles
+# (empties the builder's cache for each cold run; RUNS=5 make bench).
+bench: testbed
+	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
+	  go run ./integration/bench -runs $${RUNS:-3}
 
 testbed:
 	./integration/testbed/up.sh >/dev/null
