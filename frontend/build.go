@@ -353,11 +353,12 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
+		pin.Labels = b.ociLabels(pin.Base, in.Epoch)
 		st, img := sllb.Runtime(&pin, et, p, bin)
 		if img.Config.Labels == nil && len(b.bc.Labels) > 0 {
 			img.Config.Labels = map[string]string{}
 		}
-		maps.Copy(img.Config.Labels, b.bc.Labels)
+		maps.Copy(img.Config.Labels, b.bc.Labels) // --label wins
 		ref, err := b.solve(ctx, st, p)
 		if err != nil {
 			return nil, err

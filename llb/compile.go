@@ -40,6 +40,9 @@ type Inputs struct {
 	// Locate, when set, ties a step to the Slimfile value at key of target
 	// t, so BuildKit shows that line when the step fails.
 	Locate func(t *spec.Target, key string) llb.ConstraintsOpt
+	// Labels are labels the frontend knows (org.opencontainers.image.*);
+	// they override the base image's and the Slimfile's override them.
+	Labels map[string]string
 	// NoCache runs go mod download and go build again (--no-cache). Only
 	// these steps are marked: BuildKit merges identical steps of concurrent
 	// builds, so marking the shared toolchain image would make every other

@@ -152,9 +152,10 @@ func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
 			c.ExposedPorts[port] = struct{}{}
 		}
 	}
-	if len(t.Image.Labels) > 0 && c.Labels == nil {
+	if len(in.Labels)+len(t.Image.Labels) > 0 && c.Labels == nil {
 		c.Labels = map[string]string{}
 	}
+	maps.Copy(c.Labels, in.Labels)
 	maps.Copy(c.Labels, t.Image.Labels)
 	c.StopSignal = t.Image.Stopsignal
 	img.History = append(img.History,
