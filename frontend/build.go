@@ -338,6 +338,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
 	annotations := make([]map[string]string, len(ps))
+	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		p := *pp
 		et, bin, err := b.compile(in, t, p)
@@ -363,6 +364,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if err != nil {
 			return nil, err
 		}
+		imgs.add(p, built{ref: ref, binary: et.BinaryName(in.Module.Path)})
 		r := &dockerui.BuildResult{Reference: ref, Image: img, Epoch: &in.Epoch}
 		if pin.Base != nil {
 			r.BaseImage = pin.Base.Config
@@ -371,6 +373,13 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	})
 	if err != nil {
 		return nil, err
+	}
+	// --sbom (attest:sbom): an SPDX document per platform from the
+	// binary's build information, instead of BuildKit's scanner image.
+	if b.bc.SBOM != nil {
+		if err := b.attachSBOMs(ctx, rb, imgs, in.Epoch); err != nil {
+			return nil, err
+		}
 	}
 	// The image exporter reads manifest annotations from the result.
 	for i, p := range ps {

@@ -1,0 +1,101 @@
+package frontend
+
+import (
+	"context"
+	"debug/buildinfo"
+	"io"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/containerd/platforms"
+	intoto "github.com/in-toto/in-toto-golang/in_toto"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/solver/result"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/pkg/errors"
+
+	sllb "github.com/slimfile/slimfile/llb"
+)
+
+// sbomFile is where the SPDX document sits in its attestation state.
+const sbomFile = "/sbom.spdx.json"
+
+// built is one platform's image, kept to describe it in an SBOM.
+type built struct {
+	ref    client.Reference
+	binary string
+}
+
+// builtImages collects the platforms' images as bc.Build makes them.
+type builtImages struct {
+	mu sync.Mutex
+	m  map[string]built // by export platform id (os/arch[/variant])
+}
+
+func (bi *builtImages) add(p ocispecs.Platform, b built) {
+	bi.mu.Lock()
+	defer bi.mu.Unlock()
+	if bi.m == nil {
+		bi.m = map[string]built{}
+	}
+	bi.m[platforms.FormatAll(platforms.Normalize(p))] = b
+}
+
+// attachSBOMs adds to every platform an SPDX attestation made from the
+// binary's own Go build information, read from the image (so BuildKit's
+// scanner image is not needed).
+func (b *builder) attachSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, imgs *builtImages, epoch time.Time) error {
+	return rb.EachPlatform(ctx, func(ctx context.Context, id string, p ocispecs.Platform) error {
+		img, ok := imgs.m[id]
+		if !ok {
+			return errors.Errorf("no image built for %s", id)
+		}
+		bin := path.Join(sllb.BinDir, img.binary)
+		info, err := buildinfo.Read(&refReaderAt{ctx: ctx, ref: img.ref, path: bin})
+		if err != nil {
+			return errors.Wrapf(err, "reading the Go build information of %s (%s)", bin, id)
+		}
+		doc, err := spdxFromBuildInfo(img.binary, id, info, epoch)
+		if err != nil {
+			return err
+		}
+		st := llb.Scratch().File(llb.Mkfile(sbomFile, 0o644, doc, llb.WithCreatedTime(epoch)),
+			llb.WithCustomName("["+id+"] SBOM of "+bin+" from its Go build information"))
+		ref, err := b.solve(ctx, st, p)
+		if err != nil {
+			return err
+		}
+		rb.AddAttestation(id, result.Attestation[client.Reference]{
+			Kind:     gwpb.AttestationKind_InToto,
+			Ref:      ref,
+			Path:     sbomFile,
+			Metadata: map[string][]byte{result.AttestationReasonKey: []byte(result.AttestationReasonSBOM)},
+			InToto:   result.InTotoAttestation{PredicateType: intoto.PredicateSPDX},
+		})
+		return nil
+	})
+}
+
+// refReaderAt reads a file of a solved reference in ranges, so that
+// debug/buildinfo reads the few kilobytes it needs, not the whole binary.
+type refReaderAt struct {
+	ctx  context.Context
+	ref  client.Reference
+	path string
+}
+
+func (r *refReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	dt, err := r.ref.ReadFile(r.ctx, client.ReadRequest{Filename: r.path, Range: &client.FileRange{Offset: int(off), Length: len(p)}})
+	if err != nil {
+		return 0, err
+	}
+	n := copy(p, dt)
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
