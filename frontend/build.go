@@ -325,13 +325,22 @@ func (b *builder) solve(ctx context.Context, st llb.State, p ocispecs.Platform) 
 	return res.SingleRef()
 }
 
-// image builds t's image for every platform.
-func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+// start resolves what building t needs: its inputs and its platforms.
+func (b *builder) start(ctx context.Context, t *spec.Target) (*sllb.Inputs, []ocispecs.Platform, error) {
 	in, err := b.inputs(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ps, err := b.platforms(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, ps, nil
+}
+
+// image builds t's image for every platform.
+func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	in, ps, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -397,11 +406,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 // binaries builds t's binaries for every platform into one directory per
 // platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...).
 func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	in, err := b.inputs(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := b.platforms(t)
+	in, ps, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}
