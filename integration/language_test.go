@@ -9,48 +9,9 @@ import (
 	"github.com/slimfile/slimfile/integration/oci"
 )
 
-// twoTargets is a repository with two binaries, built as two targets of
-// one Slimfile; they share top-level settings and override some.
-var twoTargets = map[string]string{
-	"Slimfile": `slimfile: 1
-args:
-  # version stamped into the binaries
-  VERSION: dev
-  GREETING: hello
-build:
-  tags: [extra]
-  ldflags: ["-X main.version=${VERSION}"]
-image:
-  env: {GREETING: "${GREETING}", SHARED: "yes"}
-  labels: {team: platform}
-targets:
-  api:
-    main: ./cmd/api
-    image:
-      env: {ROLE: api}
-      files:
-        - {src: config/api.yaml, dst: /etc/api/config.yaml, mode: "0640"}
-      cmd: ["-mode", "${TARGETARCH}"]
-  worker:
-    main: ./cmd/worker
-    binary: worker-${TARGETARCH}
-    build:
-      tags: []
-    image:
-      user: root
-      certs: false
-`,
-	"go.mod":             "module example.com/two\n\ngo 1.22\n",
-	"config/api.yaml":    "listen: :8080\n",
-	"internal/v/v.go":    "package v\n\nvar Tag = \"plain\"\n",
-	"internal/v/tag.go":  "//go:build extra\n\npackage v\n\nfunc init() { Tag = \"extra\" }\n",
-	"cmd/api/main.go":    "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n\n\t\"example.com/two/internal/v\"\n)\n\nvar version = \"unset\"\n\nfunc main() {\n\tcfg, err := os.ReadFile(\"/etc/api/config.yaml\")\n\tfmt.Printf(\"api %s %s %s %s %q %v\\n\", version, v.Tag, os.Getenv(\"GREETING\")+\"/\"+os.Getenv(\"SHARED\")+\"/\"+os.Getenv(\"ROLE\"), strings.Join(os.Args[1:], \" \"), cfg, err)\n}\n",
-	"cmd/worker/main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/two/internal/v\"\n)\n\nvar version = \"unset\"\n\nfunc main() {\n\t_, err := os.Stat(\"/etc/ssl/certs/ca-certificates.crt\")\n\tfmt.Printf(\"worker %s %s uid=%d certs=%v\\n\", version, v.Tag, os.Getuid(), err == nil)\n}\n",
-}
-
 func TestTargetsArgsAndFiles(t *testing.T) {
 	t.Parallel()
-	dir := module(t, twoTargets)
+	dir := exampleModule(t, "two-binaries")
 
 	b, err := buildx(t, dir, "--target", "api", "--build-arg", "VERSION=1.2.3", "--platform", "linux/arm64")
 	imgs := mustBuild(t, b, err)
@@ -93,7 +54,7 @@ func TestTargetsArgsAndFiles(t *testing.T) {
 // through docker buildx.
 func TestCallTargetsAndOutline(t *testing.T) {
 	t.Parallel()
-	dir := module(t, twoTargets)
+	dir := exampleModule(t, "two-binaries")
 	call := func(what string, extra ...string) string {
 		args := append([]string{"buildx", "build", "--builder", "slimfile", "--call=" + what, "-f", dir + "/Slimfile"}, extra...)
 		out, err := exec.Command("docker", append(args, dir)...).CombinedOutput()
@@ -119,7 +80,7 @@ func TestCallTargetsAndOutline(t *testing.T) {
 // TestUnknownTarget names the targets there are.
 func TestUnknownTarget(t *testing.T) {
 	t.Parallel()
-	dir := module(t, twoTargets)
+	dir := exampleModule(t, "two-binaries")
 	b, err := buildctl(t, dir, "--opt", "target=apii")
 	if err == nil {
 		t.Fatal("built an unknown target")

@@ -47,6 +47,13 @@ func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
 		if err != nil {
 			t.Fatal(err)
 		}
+		provenance := false
+		for _, ld := range am.Layers {
+			provenance = provenance || strings.HasPrefix(ld.Annotations["in-toto.io/predicate-type"], "https://slsa.dev/provenance/")
+		}
+		if !provenance {
+			t.Errorf("no provenance attestation beside the SBOM of %s", d)
+		}
 		for _, ld := range am.Layers {
 			if ld.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
 				continue
@@ -94,11 +101,11 @@ func goVersionM(t *testing.T, bin string) (string, []string) {
 
 // TestSBOMAgreesWithGoVersionM: --sbom gives each platform an SPDX
 // attestation made by the frontend, listing exactly what `go version -m`
-// reads from the same binary.
+// reads from the same binary; --provenance still attaches provenance.
 func TestSBOMAgreesWithGoVersionM(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "grpc-health")
-	b, err := buildx(t, dir, "--sbom=true")
+	b, err := buildx(t, dir, "--sbom=true", "--provenance=mode=max")
 	imgs := mustBuild(t, b, err)
 	if len(imgs) != 2 {
 		t.Fatalf("platforms %v", keys(imgs))

@@ -1,0 +1,3 @@
+module github.com/slimfile/slimfile/examples/two-binaries
+
+go 1.22

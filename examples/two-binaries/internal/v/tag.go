@@ -1,0 +1,5 @@
+//go:build extra
+
+package v
+
+func init() { Tag = "extra" }
