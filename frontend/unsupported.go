@@ -18,9 +18,12 @@ func (b *builder) unsupported(t *spec.Target) error {
 	if t.Build.Compress == "upx" {
 		add("build.compress", "build.compress: upx is not available in this version of the frontend yet; use none")
 	}
-	for key, v := range map[string]string{"security.seccomp": t.Security.Seccomp, "security.apparmor": t.Security.Apparmor} {
-		if v != "default" && v != "none" {
-			add(key, fmt.Sprintf("%s: %q is not available in this version of the frontend yet (default and none are)", key, v))
+	for _, p := range []struct{ key, value string }{
+		{"security.seccomp", t.Security.Seccomp},
+		{"security.apparmor", t.Security.Apparmor},
+	} {
+		if p.value != "default" && p.value != "none" {
+			add(p.key, fmt.Sprintf("%s: %q is not available in this version of the frontend yet (default and none are)", p.key, p.value))
 		}
 	}
 	if len(errs) == 0 {
