@@ -130,3 +130,36 @@ func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 }
+
+// TestImageBaseKey: image.base names a base image; it is pinned by digest
+// and named in the org.opencontainers.image.base.* labels.
+func TestImageBaseKey(t *testing.T) {
+	t.Parallel()
+	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	dgst := registryDigest(t, "library/golang", goVersion+"-alpine")
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nimage:\n  base: golang:" + goVersion + "-alpine\n",
+		"go.mod":   "module example.com/basekey\n\ngo 1.22\n",
+		"main.go":  "package main\n\nfunc main() { println(\"on a base\") }\n",
+	})
+	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64")
+	imgs := mustBuild(t, b, err)
+	img := imgs["linux/amd64"]
+	cf, _ := img.ConfigFile()
+	if got := cf.Config.Labels["org.opencontainers.image.base.name"]; got != "docker.io/library/golang" {
+		t.Errorf("base.name label %q", got)
+	}
+	if got := cf.Config.Labels["org.opencontainers.image.base.digest"]; got != dgst {
+		t.Errorf("base.digest label %q, want %s", got, dgst)
+	}
+	files, err := oci.Files(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["bin/busybox"]; !ok {
+		t.Error("the base image's files are missing")
+	}
+	if out := runImage(t, img); !strings.Contains(out, "on a base") {
+		t.Errorf("output %q", out)
+	}
+}
