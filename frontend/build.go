@@ -268,8 +268,9 @@ func (b *builder) platforms(t *spec.Target) ([]ocispecs.Platform, error) {
 		return []ocispecs.Platform{platforms.Normalize(b.bc.BuildPlatforms[0])}, nil
 	}
 	var out []ocispecs.Platform
+	vars := b.argValues(nil)
 	for i, s := range t.Platforms {
-		p, err := platforms.Parse(spec.Expand(s, b.argValues(nil)))
+		p, err := platforms.Parse(spec.Expand(s, vars))
 		if err != nil {
 			return nil, b.errAt(err, t, fmt.Sprintf("platforms[%d]", i))
 		}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -188,7 +187,7 @@ func get(url string) (string, error) {
 // platforms through docker buildx, and runs both binaries.
 func TestHeldOutModule(t *testing.T) {
 	t.Parallel()
-	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	goVersion := localGoVersion()
 	dir := module(t, map[string]string{
 		"Slimfile": "slimfile: 1\n",
 		"go.mod":   "module example.com/acme/widget/v2\n\ngo 1.22\n\ntoolchain go" + goVersion + "\n\nrequire github.com/google/uuid v1.6.0\n",

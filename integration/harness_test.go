@@ -119,12 +119,26 @@ func mustBuild(t *testing.T, b *build, err error) map[string]v1.Image {
 	return imgs
 }
 
+// localGoVersion is this machine's Go version ("1.26.8"): the test bed's
+// golang image holds it.
+func localGoVersion() string {
+	return strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+}
+
+// prune empties the builder's cache.
+func prune(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
+		t.Fatalf("prune: %v\n%s", err, out)
+	}
+}
+
 // toolchainWithCA builds the test bed's golang image with an extra trusted
 // CA certificate, pushes it to the loopback registry and returns its
 // reference pinned by digest.
 func toolchainWithCA(t *testing.T, caPEM []byte) string {
 	t.Helper()
-	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	goVersion := localGoVersion()
 	dir := t.TempDir()
 	files := map[string]string{
 		"ca.pem": string(caPEM),

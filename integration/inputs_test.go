@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +32,7 @@ func registryDigest(t *testing.T, repo, tag string) string {
 // used as given.
 func TestToolchainPinnedByDigest(t *testing.T) {
 	t.Parallel()
-	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	goVersion := localGoVersion()
 	dgst := registryDigest(t, "library/golang", goVersion+"-alpine")
 	dir := module(t, map[string]string{
 		"Slimfile": "slimfile: 1\ntoolchain: golang:" + goVersion + "-alpine@" + dgst + "\n",
@@ -55,7 +53,7 @@ func TestToolchainPinnedByDigest(t *testing.T) {
 // below the runtime files and the binary.
 func TestBaseContext(t *testing.T) {
 	t.Parallel()
-	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	goVersion := localGoVersion()
 	dir := module(t, map[string]string{
 		"Slimfile": "slimfile: 1\n",
 		"go.mod":   "module example.com/onbase\n\ngo 1.22\n",
@@ -118,9 +116,7 @@ func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 	b, err := buildx(t, dir, "--platform", "linux/amd64", "--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true")
 	mustBuild(t, b, err)
 
-	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
-		t.Fatalf("prune: %v\n%s", err, out)
-	}
+	prune(t)
 	b, err = buildx(t, dir, "--platform", "linux/amd64", "--cache-from", "type=registry,ref="+ref+",registry.insecure=true")
 	imgs := mustBuild(t, b, err)
 	if _, cached := vertex(t, b.out, "[linux/amd64] go build ."); !cached {
@@ -135,7 +131,7 @@ func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 // and named in the org.opencontainers.image.base.* labels.
 func TestImageBaseKey(t *testing.T) {
 	t.Parallel()
-	goVersion := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	goVersion := localGoVersion()
 	dgst := registryDigest(t, "library/golang", goVersion+"-alpine")
 	dir := module(t, map[string]string{
 		"Slimfile": "slimfile: 1\nimage:\n  base: golang:" + goVersion + "-alpine\n",

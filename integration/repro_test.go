@@ -3,7 +3,6 @@ package integration
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,13 +27,6 @@ func indexDigest(t *testing.T, b *build) string {
 		t.Fatalf("index.json: %v %s", err, dt)
 	}
 	return idx.Manifests[0].Digest
-}
-
-func prune(t *testing.T) {
-	t.Helper()
-	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
-		t.Fatalf("prune: %v\n%s", err, out)
-	}
 }
 
 // TestReproducibleFromEmptiedBuilder: the same Slimfile and source give the

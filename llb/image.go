@@ -165,12 +165,13 @@ func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
 }
 
 // userGID is the group id the image runs with.
+// A bare uid runs with the group of the same number.
 func userGID(u string) int {
-	_, g, _ := strings.Cut(userSpec(u), ":")
-	if g == "" {
-		g, _, _ = strings.Cut(userSpec(u), ":")
+	uid, gid, ok := strings.Cut(userSpec(u), ":")
+	if !ok {
+		gid = uid
 	}
-	n, _ := strconv.Atoi(g)
+	n, _ := strconv.Atoi(gid)
 	return n
 }
 

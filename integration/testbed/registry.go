@@ -163,7 +163,7 @@ func goAlias(tag string) string {
 	if m == nil {
 		return ""
 	}
-	local := goTagRe.FindStringSubmatch(strings.TrimPrefix(runtime.Version(), "go"))
+	local := goTagRe.FindStringSubmatch(goVersion())
 	if local == nil || cmpVersion(m[1:4], local[1:4]) > 0 {
 		return ""
 	}
@@ -185,7 +185,13 @@ func cmpVersion(a, b []string) int {
 	return 0
 }
 
+// goVersion is this machine's Go version without its "go" prefix (and
+// without the experiments some builds append: "go1.26.8 X:...").
+func goVersion() string {
+	return strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+}
+
 // toolchainTag is the tag the toolchain image is pushed under.
 func toolchainTag() string {
-	return strings.TrimPrefix(runtime.Version(), "go") + "-alpine"
+	return goVersion() + "-alpine"
 }

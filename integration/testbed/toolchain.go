@@ -38,7 +38,7 @@ func pushToolchain(reg, cache string) error {
 		return fmt.Errorf("go env GOROOT: %w", err)
 	}
 	root := strings.TrimSpace(string(goroot))
-	version := strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
+	version := goVersion()
 	if cache == "" {
 		cache = os.TempDir()
 	}
