@@ -75,7 +75,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	case kindBinaries:
 		return b.binaries(ctx, sel.target)
 	default:
-		return nil, errors.Errorf("--target %s: the profiles output is not implemented in this version of the frontend", outputName(f, sel.target, sel.kind))
+		return b.profiles(ctx, sel.target)
 	}
 }
 
@@ -364,7 +364,12 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
+		set, err := b.confinement(ctx, t, et, et.BinaryName(in.Module.Path))
+		if err != nil {
+			return nil, err
+		}
 		pin.Labels = b.ociLabels(pin.Base, in.Epoch)
+		maps.Copy(pin.Labels, set.Labels())
 		st, img := sllb.Runtime(&pin, et, p, bin)
 		if img.Config.Labels == nil && len(b.bc.Labels) > 0 {
 			img.Config.Labels = map[string]string{}

@@ -1,8 +1,6 @@
 package frontend
 
 import (
-	"fmt"
-
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -17,14 +15,6 @@ func (b *builder) unsupported(t *spec.Target) error {
 	}
 	if t.Build.Compress == "upx" {
 		add("build.compress", "build.compress: upx is not available in this version of the frontend yet; use none")
-	}
-	for _, p := range []struct{ key, value string }{
-		{"security.seccomp", t.Security.Seccomp},
-		{"security.apparmor", t.Security.Apparmor},
-	} {
-		if p.value != "default" && p.value != "none" {
-			add(p.key, fmt.Sprintf("%s: %q is not available in this version of the frontend yet (default and none are)", p.key, p.value))
-		}
 	}
 	if len(errs) == 0 {
 		return nil

@@ -29,7 +29,14 @@ import (
 // syntax line pointing at the test bed's frontend.
 func exampleModule(t *testing.T, name string) string {
 	t.Helper()
-	src := filepath.Join("..", "examples", name)
+	return copyModule(t, filepath.Join("..", "examples", name))
+}
+
+// copyModule copies the module in src (a Slimfile beside it) into a
+// temporary directory, with its syntax line pointing at the test bed's
+// frontend.
+func copyModule(t *testing.T, src string) string {
+	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -44,7 +51,7 @@ func exampleModule(t *testing.T, name string) string {
 		if rel == "Slimfile" {
 			lines := strings.SplitN(content, "\n", 2)
 			if !strings.HasPrefix(lines[0], "# syntax=") {
-				t.Fatalf("examples/%s/Slimfile must start with a # syntax= line", name)
+				t.Fatalf("%s/Slimfile must start with a # syntax= line", src)
 			}
 			content = lines[1]
 		}

@@ -64,7 +64,7 @@ func (p *parser) checkArgRefs(root *yaml.Node, declared []Arg) {
 }
 
 func suggestArg(name string, known map[string]bool) string {
-	if s := nearest(name, slices.Sorted(maps.Keys(known))); s != "" {
+	if s := Nearest(name, slices.Sorted(maps.Keys(known))); s != "" {
 		return fmt.Sprintf(" (or did you mean ${%s}?)", s)
 	}
 	return ""

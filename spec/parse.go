@@ -94,7 +94,7 @@ func (p *parser) checkObject(n *yaml.Node, fields map[string]field, prefix strin
 		seen[k.Value] = true
 		fd, ok := fields[k.Value]
 		if !ok {
-			if s := nearest(k.Value, keysOf(fields)); s != "" {
+			if s := Nearest(k.Value, keysOf(fields)); s != "" {
 				p.errorf(k, "unknown key %q; did you mean %q?", prefix+k.Value, prefix+s)
 			} else {
 				p.errorf(k, "unknown key %q; valid keys here: %s", prefix+k.Value, strings.Join(keysOf(fields), ", "))

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test bed needs (runc for the OCI worker,
-# a static busybox for the toolchain image, qemu-user for running arm
-# binaries) and registers qemu with binfmt_misc. Idempotent.
+# Installs the Debian packages the test bed needs (runc for the OCI worker
+# and for running images under their seccomp profiles, a static busybox for
+# the toolchain image, qemu-user for running arm binaries, apparmor for
+# apparmor_parser) and registers qemu with binfmt_misc. Idempotent.
 set -euo pipefail
 need=()
-for p in runc busybox-static qemu-user-static binfmt-support; do
+for p in runc busybox-static qemu-user-static binfmt-support apparmor; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if ((${#need[@]})); then

@@ -1,0 +1,255 @@
+package security
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goSyscalls finds, from the Go sources of this machine's toolchain, the
+// system calls that the probe program (testdata/probe: an HTTP server and
+// TLS client with pure-Go DNS, signals, /tmp files and a child process) can
+// make on goarch. It maps each syscall name to one function that makes it.
+//
+// Two sources are read:
+//   - the runtime's assembly, whose #define SYS_* lines are the calls the
+//     runtime makes itself;
+//   - every Go function of the standard library that the linker kept in
+//     the probe binary (go tool nm), scanned for SYS_* constants and for
+//     the *Trap constants of internal/syscall/unix.
+//
+// Numbers are mapped to names with golang.org/x/sys/unix's tables.
+func goSyscalls(t *testing.T, goarch string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "GOARM=7", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	bin := filepath.Join(dir, "probe")
+	// No inlining: a wrapper inlined into its caller leaves no symbol.
+	run(t, "testdata/probe", env, "go", "build", "-trimpath", "-gcflags=all=-l", "-o", bin, ".")
+	linked := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(run(t, ".", nil, "go", "tool", "nm", bin)))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 3 && (f[1] == "T" || f[1] == "t") {
+			linked[f[2]] = true
+		}
+	}
+	byConst, byNum := sysnums(t, goarch)
+	found := map[string]string{}
+	add := func(name, where string) {
+		if _, ok := found[name]; !ok {
+			found[name] = where
+		}
+	}
+
+	var pkgs []struct {
+		ImportPath, Dir string
+		GoFiles, SFiles []string
+		Standard        bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(run(t, "testdata/probe", env, "go", "list", "-deps", "-json=ImportPath,Dir,GoFiles,SFiles,Standard", ".")))
+	for dec.More() {
+		var p struct {
+			ImportPath, Dir string
+			GoFiles, SFiles []string
+			Standard        bool
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	asmSys := regexp.MustCompile(`\bSYS_(\w+)`)
+	for _, p := range pkgs {
+		if !p.Standard {
+			continue
+		}
+		// Assembly: every SYS_ constant an assembly file of the package
+		// names (the runtime's own calls, syscall's Seek on arm, ...).
+		for _, name := range p.SFiles {
+			b, err := os.ReadFile(filepath.Join(p.Dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range asmSys.FindAllStringSubmatch(string(b), -1) {
+				if n, ok := byConst[strings.ToUpper(m[1])]; ok {
+					add(byNum[n], p.ImportPath+" ("+name+")")
+				}
+			}
+		}
+		fset := token.NewFileSet()
+		var files []*ast.File
+		consts := map[string]string{} // name -> expression text (a number or SYS_X)
+		for _, name := range p.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, s := range g.Specs {
+					vs := s.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i < len(vs.Values) {
+							switch v := vs.Values[i].(type) {
+							case *ast.BasicLit:
+								consts[n.Name] = v.Value
+							case *ast.Ident:
+								consts[n.Name] = v.Name
+							case *ast.SelectorExpr:
+								consts[n.Name] = v.Sel.Name
+							}
+						}
+					}
+				}
+			}
+		}
+		resolve := func(id string) (string, bool) {
+			for range 3 {
+				if strings.HasPrefix(id, "SYS_") {
+					if n, ok := byConst[id[4:]]; ok {
+						return byNum[n], true
+					}
+				}
+				if n, err := strconv.Atoi(id); err == nil {
+					name, ok := byNum[n]
+					return name, ok
+				}
+				v, ok := consts[id]
+				if !ok {
+					return "", false
+				}
+				id = v
+			}
+			return "", false
+		}
+		for _, f := range files {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil || !linked[symbol(p.ImportPath, fd)] {
+					continue
+				}
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					var id string
+					switch x := n.(type) {
+					case *ast.Ident:
+						id = x.Name
+					case *ast.SelectorExpr:
+						id = x.Sel.Name
+					default:
+						return true
+					}
+					if strings.HasPrefix(id, "SYS_") || strings.HasSuffix(id, "Trap") {
+						if name, ok := resolve(id); ok {
+							add(name, symbol(p.ImportPath, fd))
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	return found
+}
+
+// symbol is the linker's name of a function: pkg.F, pkg.T.M or pkg.(*T).M.
+func symbol(pkg string, fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return pkg + "." + fd.Name.Name
+	}
+	typ := fd.Recv.List[0].Type
+	star := false
+	if s, ok := typ.(*ast.StarExpr); ok {
+		star, typ = true, s.X
+	}
+	if ix, ok := typ.(*ast.IndexExpr); ok {
+		typ = ix.X
+	}
+	id, _ := typ.(*ast.Ident)
+	if id == nil {
+		return ""
+	}
+	if star {
+		return pkg + ".(*" + id.Name + ")." + fd.Name.Name
+	}
+	return pkg + "." + id.Name + "." + fd.Name.Name
+}
+
+// sysnums reads golang.org/x/sys/unix's syscall table for goarch: the
+// constant suffix (EPOLL_PWAIT) to number, and number to libseccomp name
+// (epoll_pwait).
+func sysnums(t *testing.T, goarch string) (map[string]int, map[int]string) {
+	dir := strings.TrimSpace(string(run(t, ".", nil, "go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/sys")))
+	b, err := os.ReadFile(filepath.Join(dir, "unix", "zsysnum_linux_"+goarch+".go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byConst, byNum := map[string]int{}, map[int]string{}
+	for _, m := range regexp.MustCompile(`SYS_(\w+)\s*=\s*(\d+)`).FindAllStringSubmatch(string(b), -1) {
+		n, _ := strconv.Atoi(m[2])
+		byConst[m[1]] = n
+		if _, ok := byNum[n]; !ok {
+			byNum[n] = strings.ToLower(m[1])
+		}
+	}
+	return byConst, byNum
+}
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+// TestDefaultCoversGo reads the Go sources again and fails when the Go
+// standard library or runtime can make a system call that the default
+// profile neither allows, denies nor leaves out with a reason.
+func TestDefaultCoversGo(t *testing.T) {
+	reviewed := map[string]bool{}
+	for _, gs := range [][]group{allowed, denied} {
+		for _, g := range gs {
+			for _, n := range g.names {
+				reviewed[n] = true
+			}
+		}
+	}
+	for n := range unlisted {
+		reviewed[n] = true
+	}
+	for _, arch := range []string{"amd64", "arm64", "arm"} {
+		t.Run(arch, func(t *testing.T) {
+			used := goSyscalls(t, arch)
+			if len(used) < 50 {
+				t.Fatalf("found only %d system calls in the Go sources; the scan is broken", len(used))
+			}
+			for _, n := range slices.Sorted(maps.Keys(used)) {
+				if !reviewed[n] {
+					t.Errorf("%s: %s can call %s, which seccomp_default.go does not review", arch, used[n], n)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+// Package security builds the confinement shipped with Slimfile images: the
+// seccomp profile (the project's allowlist for Go programs, Docker's
+// default, or a user's file, checked), the AppArmor profile (generated for
+// the binary, or a user's file) and the Kubernetes securityContext that
+// uses both.
+package security
+
+//go:generate go run ./gen
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// SeccompLabel is the image label that holds the whole seccomp profile
+// (Podman applies it with --seccomp-policy=image).
+const SeccompLabel = "io.containers.seccomp.profile"
+
+// Errno values of the default profile.
+const (
+	eperm  = 1
+	enosys = 38
+)
+
+// DefaultSeccomp is the project's allowlist for static Go programs: the
+// groups of seccomp_default.go allowed, the denied groups answered with
+// EPERM, everything else with ENOSYS.
+func DefaultSeccomp() *seccomp.Seccomp {
+	p := &seccomp.Seccomp{
+		LinuxSeccomp: specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: ptr(uint(enosys))},
+		ArchMap: []seccomp.Architecture{
+			{Arch: specs.ArchX86_64, SubArches: []specs.Arch{}},
+			{Arch: specs.ArchAARCH64, SubArches: []specs.Arch{specs.ArchARM}},
+			{Arch: specs.ArchARM, SubArches: []specs.Arch{}},
+		},
+	}
+	rule := func(g group, action specs.LinuxSeccompAction, errno *uint) {
+		if len(g.args) == 0 {
+			p.Syscalls = append(p.Syscalls, &seccomp.Syscall{Comment: g.comment,
+				LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno}})
+			return
+		}
+		for _, a := range g.args { // one rule per allowed value: rules are ORed
+			p.Syscalls = append(p.Syscalls, &seccomp.Syscall{Comment: g.comment,
+				LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno, Args: []specs.LinuxSeccompArg{a}}})
+		}
+	}
+	for _, g := range allowed {
+		rule(g, specs.ActAllow, nil)
+	}
+	for _, g := range denied {
+		rule(g, specs.ActErrno, ptr(uint(eperm)))
+	}
+	return p
+}
+
+// DockerSeccomp is Docker's default profile, from github.com/moby/profiles.
+func DockerSeccomp() *seccomp.Seccomp { return seccomp.DefaultProfile() }
+
+// Seccomp returns the profile security.seccomp names, as compact JSON (nil
+// for none). file is the content of the profile file when value is a path.
+func Seccomp(value string, file []byte) ([]byte, error) {
+	var p *seccomp.Seccomp
+	switch value {
+	case "none":
+		return nil, nil
+	case "default":
+		p = DefaultSeccomp()
+	case "docker":
+		p = DockerSeccomp()
+	default:
+		if err := CheckSeccomp(file); err != nil {
+			return nil, err
+		}
+		// The user's file, whole, with only its white space removed.
+		var b bytes.Buffer
+		if err := json.Compact(&b, file); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	return json.Marshal(p)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	actions = []specs.LinuxSeccompAction{specs.ActKill, specs.ActKillProcess, specs.ActKillThread, specs.ActTrap,
+		specs.ActErrno, specs.ActTrace, specs.ActAllow, specs.ActLog, specs.ActNotify}
+	operators = []specs.LinuxSeccompOperator{specs.OpNotEqual, specs.OpLessThan, specs.OpLessEqual, specs.OpEqualTo,
+		specs.OpGreaterEqual, specs.OpGreaterThan, specs.OpMaskedEqual}
+	arches = []specs.Arch{specs.ArchX86, specs.ArchX86_64, specs.ArchX32, specs.ArchARM, specs.ArchAARCH64,
+		specs.ArchMIPS, specs.ArchMIPS64, specs.ArchMIPS64N32, specs.ArchMIPSEL, specs.ArchMIPSEL64, specs.ArchMIPSEL64N32,
+		specs.ArchPPC, specs.ArchPPC64, specs.ArchPPC64LE, specs.ArchS390, specs.ArchS390X, specs.ArchPARISC,
+		specs.ArchPARISC64, specs.ArchRISCV64, specs.ArchLOONGARCH64, specs.ArchM68K, specs.ArchSH, specs.ArchSHEB}
+	flags = []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow,
+		specs.LinuxSeccompFlagWaitKillableRecv, "SECCOMP_FILTER_FLAG_TSYNC"}
+	// nativeArches are libseccomp's architecture names, used by the
+	// includes/excludes filters of Docker's profile format.
+	nativeArches = []string{"x86", "amd64", "x32", "arm", "arm64", "loongarch64", "mips", "mips64", "mips64n32",
+		"mipsel", "mipsel64", "mipsel64n32", "mips3l64n32", "ppc", "ppc64", "ppc64le", "riscv64", "s390", "s390x"}
+)
+
+// CheckSeccomp checks a seccomp profile in Docker's JSON format (the format
+// Podman and containerd read too): valid JSON with no unknown fields, a
+// default action, and only known actions, operators, architectures, flags
+// and system call names. Every problem is reported, each with where it is.
+func CheckSeccomp(data []byte) error {
+	var p seccomp.Seccomp
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return jsonError(data, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: more than one JSON value", lineCol(data, dec.InputOffset()))
+	}
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	if p.DefaultAction == "" {
+		bad("defaultAction is missing (SCMP_ACT_ERRNO makes an allowlist)")
+	} else if !slices.Contains(actions, p.DefaultAction) {
+		bad("defaultAction: unknown action %q%s", p.DefaultAction, didYouMean(string(p.DefaultAction), actions))
+	}
+	if len(p.Architectures) > 0 && len(p.ArchMap) > 0 {
+		bad("architectures and archMap are both set; use one of them")
+	}
+	checkArch := func(where string, a specs.Arch) {
+		if !slices.Contains(arches, a) {
+			bad("%s: unknown architecture %q%s", where, a, didYouMean(string(a), arches))
+		}
+	}
+	for i, a := range p.Architectures {
+		checkArch(fmt.Sprintf("architectures[%d]", i), a)
+	}
+	for i, m := range p.ArchMap {
+		checkArch(fmt.Sprintf("archMap[%d].architecture", i), m.Arch)
+		for j, a := range m.SubArches {
+			checkArch(fmt.Sprintf("archMap[%d].subArchitectures[%d]", i, j), a)
+		}
+	}
+	for i, f := range p.Flags {
+		if !slices.Contains(flags, f) {
+			bad("flags[%d]: unknown flag %q%s", i, f, didYouMean(string(f), flags))
+		}
+	}
+	for i, s := range p.Syscalls {
+		at := fmt.Sprintf("syscalls[%d]", i)
+		if s == nil {
+			bad("%s: null rule", at)
+			continue
+		}
+		names := s.Names
+		switch {
+		case s.Name != "" && len(s.Names) > 0:
+			bad("%s: name and names are both set; use names", at)
+		case s.Name != "":
+			names = []string{s.Name}
+		case len(s.Names) == 0:
+			bad("%s: names is missing or empty", at)
+		}
+		for j, n := range names {
+			if !syscallNames[n] {
+				bad("%s.names[%d]: unknown system call %q%s", at, j, n, didYouMean(n, knownNames()))
+			}
+		}
+		if s.Action == "" {
+			bad("%s.action is missing", at)
+		} else if !slices.Contains(actions, s.Action) {
+			bad("%s.action: unknown action %q%s", at, s.Action, didYouMean(string(s.Action), actions))
+		}
+		for j, a := range s.Args {
+			if a.Index > 5 {
+				bad("%s.args[%d].index: %d is not an argument (0 to 5)", at, j, a.Index)
+			}
+			if !slices.Contains(operators, a.Op) {
+				bad("%s.args[%d].op: unknown operator %q%s", at, j, a.Op, didYouMean(string(a.Op), operators))
+			}
+		}
+		for _, f := range []struct {
+			name string
+			f    *seccomp.Filter
+		}{{"includes", s.Includes}, {"excludes", s.Excludes}} {
+			if f.f == nil {
+				continue
+			}
+			for j, a := range f.f.Arches {
+				if !slices.Contains(nativeArches, a) {
+					bad("%s.%s.arches[%d]: unknown architecture %q%s", at, f.name, j, a, didYouMean(a, nativeArches))
+				}
+			}
+			for j, c := range f.f.Caps {
+				if !strings.HasPrefix(c, "CAP_") {
+					bad("%s.%s.caps[%d]: %q is not a capability (CAP_...)", at, f.name, j, c)
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func didYouMean[T ~string](s string, known []T) string {
+	c := make([]string, len(known))
+	for i, k := range known {
+		c[i] = string(k)
+	}
+	if n := spec.Nearest(s, c); n != "" {
+		return fmt.Sprintf(" (did you mean %q?)", n)
+	}
+	return ""
+}
+
+func knownNames() []string {
+	names := make([]string, 0, len(syscallNames))
+	for n := range syscallNames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// jsonError turns a decoding error into one with the line and column.
+func jsonError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("%s: invalid JSON: %v", lineCol(data, syn.Offset-1), err)
+	case errors.As(err, &typ):
+		field := strings.NewReplacer("LinuxSeccomp.", "", "LinuxSyscall.", "").Replace(typ.Field)
+		return fmt.Errorf("%s: %s must be %s, not a JSON %s", lineCol(data, typ.Offset), field, kindName(typ.Type), typ.Value)
+	}
+	return fmt.Errorf("invalid profile: %v", err)
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
+}
+
+func lineCol(data []byte, off int64) string {
+	off = min(off, int64(len(data)))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(off) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
+}

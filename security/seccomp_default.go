@@ -1,0 +1,113 @@
+package security
+
+import (
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// This file is the reviewed data of the default seccomp profile: what a
+// static, CGO-free Go program may call on linux/amd64, arm64 and arm. The
+// list was read off the Go sources (the runtime's assembly and every
+// standard-library function linked into a service that serves HTTP, makes
+// TLS requests with pure-Go DNS, handles signals, uses /tmp and runs a
+// child), and TestDefaultCoversGo reads them again on every test run: a Go
+// release that starts making a new system call fails that test until the
+// call is reviewed here.
+//
+// Anything not listed fails with ENOSYS, the answer Go (and libc) treat as
+// "this kernel lacks the call" and fall back from. What a service must never
+// do is listed in denied and fails with EPERM.
+
+// group is a set of system calls with the reason they are in the profile.
+// When args is set, the calls are allowed only with one of those argument
+// values (one rule per value).
+type group struct {
+	comment string
+	names   []string
+	args    []specs.LinuxSeccompArg
+}
+
+// Linux constants used in argument filters.
+const (
+	afUnix    = 1
+	afInet    = 2
+	afInet6   = 10
+	afNetlink = 16
+	prSetVMA  = 0x53564d41
+	// cloneNewMask is the CLONE_NEW* namespace flags clone takes.
+	cloneNewMask = 0x7E020000
+)
+
+var allowed = []group{
+	{comment: "Go runtime: threads and scheduling. clone without any CLONE_NEW* flag (threads and os/exec children; no new namespaces)",
+		names: []string{"clone"},
+		args:  []specs.LinuxSeccompArg{{Index: 0, Value: cloneNewMask, ValueTwo: 0, Op: specs.OpMaskedEqual}}},
+	{comment: "Go runtime: threads and scheduling",
+		names: []string{"futex", "futex_time64", "gettid", "getpid", "tgkill", "sched_yield", "sched_getaffinity",
+			"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "exit", "exit_group", "restart_syscall"}},
+	{comment: "Go runtime: setting the thread pointer (amd64)",
+		names: []string{"arch_prctl"}},
+	{comment: "Go runtime: memory (heap arenas, stacks, returning memory to the kernel)",
+		names: []string{"mmap", "mmap2", "munmap", "madvise", "mprotect", "mincore", "brk"}},
+	{comment: "Go runtime: naming its anonymous mappings (prctl PR_SET_VMA only; Go ignores a refusal)",
+		names: []string{"prctl"},
+		args:  []specs.LinuxSeccompArg{{Index: 0, Value: prSetVMA, Op: specs.OpEqualTo}}},
+	{comment: "Go runtime and os/signal: signal handlers, masks and stacks; goroutine preemption (tgkill); raising a signal in itself (kill)",
+		names: []string{"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "sigaltstack", "kill"}},
+	{comment: "Go runtime: clocks, and the per-thread timers of the CPU profiler",
+		names: []string{"clock_gettime", "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday",
+			"timer_create", "timer_settime", "timer_settime64", "timer_delete", "setitimer"}},
+	{comment: "Go runtime: the network poller",
+		names: []string{"epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "eventfd2", "pipe2"}},
+	{comment: "crypto/rand and the runtime's random seeds",
+		names: []string{"getrandom"}},
+	{comment: "os and internal/poll: reading configuration and certificates, files in /tmp",
+		names: []string{"read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "close",
+			"lseek", "_llseek", "fstat", "fstat64", "newfstatat", "fstatat64", "statx", "readlinkat", "getdents64",
+			"fcntl", "fcntl64", "dup3", "access", "faccessat", "faccessat2", "mkdirat", "unlinkat", "renameat", "renameat2",
+			"fsync", "fdatasync", "ftruncate", "ftruncate64", "fchmod", "fchmodat", "utimensat", "getcwd", "chdir"}},
+	{comment: "older forms of the file calls above, with no more power than them; qemu-user makes them when it runs arm64 programs on amd64 hosts",
+		names: []string{"readlink"}},
+	{comment: "io.Copy between files and sockets without copying through user space",
+		names: []string{"sendfile", "sendfile64", "splice", "copy_file_range"}},
+	{comment: "net: sockets of the unix, inet and inet6 families, and netlink (net.Interfaces); no packet or other families",
+		names: []string{"socket"},
+		args: []specs.LinuxSeccompArg{{Index: 0, Value: afUnix, Op: specs.OpEqualTo}, {Index: 0, Value: afInet, Op: specs.OpEqualTo},
+			{Index: 0, Value: afInet6, Op: specs.OpEqualTo}, {Index: 0, Value: afNetlink, Op: specs.OpEqualTo}}},
+	{comment: "net: TCP and UDP clients and servers, DNS over UDP and TCP",
+		names: []string{"connect", "bind", "listen", "accept", "accept4", "getsockname", "getpeername", "setsockopt", "getsockopt",
+			"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "socketpair"}},
+	{comment: "os and syscall: who the process is and its limits (os.Getuid, os.Getppid, the RLIMIT_NOFILE raise at start)",
+		names: []string{"getuid", "geteuid", "getgid", "getegid", "getuid32", "geteuid32", "getgid32", "getegid32",
+			"getgroups", "getgroups32", "getppid", "uname", "prlimit64", "getrlimit", "ugetrlimit", "getrusage"}},
+	{comment: "os/exec: running and waiting for a child",
+		names: []string{"execve", "wait4", "waitid", "pidfd_open", "pidfd_send_signal"}},
+	{comment: "container runtimes: runc loads the filter, then checks /proc/self/fd (fstatfs), closes its descriptors and calls execve to start the program",
+		names: []string{"fstatfs", "fstatfs64", "close_range"}},
+}
+
+var denied = []group{
+	{comment: "inspecting or controlling other processes",
+		names: []string{"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd"}},
+	{comment: "mounts, namespaces and root changes",
+		names: []string{"mount", "umount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree", "move_mount",
+			"fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "open_by_handle_at", "name_to_handle_at"}},
+	{comment: "the kernel itself: modules, kexec, reboot, swap, the kernel log, accounting, quotas, I/O ports",
+		names: []string{"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
+			"swapon", "swapoff", "syslog", "acct", "quotactl", "iopl", "ioperm"}},
+	{comment: "kernel attack surface a service does not need: BPF, perf events, the keyring, io_uring, userfaultfd",
+		names: []string{"bpf", "perf_event_open", "keyctl", "add_key", "request_key",
+			"io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd"}},
+	{comment: "setting the system clock",
+		names: []string{"settimeofday", "clock_settime", "clock_settime64", "adjtimex", "clock_adjtime", "clock_adjtime64"}},
+}
+
+// unlisted are calls the Go standard library can make that the profile
+// leaves to its default answer (ENOSYS), with the reason. syscall's child
+// setup makes them only for SysProcAttr options a service does not set.
+var unlisted = map[string]string{
+	"capget":  "os/exec: SysProcAttr.AmbientCaps only",
+	"capset":  "os/exec: SysProcAttr.AmbientCaps only",
+	"setpgid": "os/exec: SysProcAttr.Setpgid only",
+	"setsid":  "os/exec: SysProcAttr.Setsid only",
+	"ioctl":   "os/exec: SysProcAttr.Setctty and Foreground only; terminal checks (isatty) answer false without it",
+}

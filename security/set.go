@@ -1,0 +1,111 @@
+package security
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Set is the confinement of one target: its profiles, their names, and
+// the user the image runs as.
+type Set struct {
+	// Seccomp is the profile as compact JSON; nil for none.
+	Seccomp []byte
+	// SeccompFile is the file the profiles output exports (the user's file
+	// as written, or the indented profile).
+	SeccompFile []byte
+	// AppArmor is the AppArmor profile; nil for none.
+	AppArmor []byte
+	// AppArmorName is the name the AppArmor profile declares.
+	AppArmorName string
+	// Binary names the program; Kubernetes finds the seccomp profile at
+	// slimfile/<Binary>.json under the kubelet's seccomp directory.
+	Binary string
+	// UID and GID the image runs as.
+	UID, GID int
+}
+
+// Options are a target's security values and what they need.
+type Options struct {
+	Seccomp, AppArmor string // default, docker, none or a path
+	// Files holds the content of the values that are paths.
+	Files  map[string][]byte
+	Binary string // the binary's name
+	Exe    string // the binary's path in the image
+	UID    int
+	GID    int
+}
+
+// Error is a problem with one of the security values; Key is
+// "security.seccomp" or "security.apparmor".
+type Error struct {
+	Key string
+	Err error
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// NewSet makes the profiles o asks for, checking the user's files.
+func NewSet(o Options) (*Set, error) {
+	s := &Set{Binary: o.Binary, UID: o.UID, GID: o.GID}
+	var err error
+	if s.Seccomp, err = Seccomp(o.Seccomp, o.Files[o.Seccomp]); err != nil {
+		return nil, &Error{Key: "security.seccomp", Err: fmt.Errorf("%s: %w", o.Seccomp, err)}
+	}
+	switch {
+	case s.Seccomp == nil:
+	case o.Seccomp == "default" || o.Seccomp == "docker":
+		var b bytes.Buffer
+		if err := json.Indent(&b, s.Seccomp, "", "  "); err != nil {
+			return nil, err
+		}
+		b.WriteByte('\n')
+		s.SeccompFile = b.Bytes()
+	default:
+		s.SeccompFile = o.Files[o.Seccomp]
+	}
+	switch o.AppArmor {
+	case "none":
+	case "default":
+		s.AppArmorName = DefaultAppArmorName(o.Binary)
+		s.AppArmor = DefaultAppArmor(s.AppArmorName, o.Exe)
+	default:
+		s.AppArmor = o.Files[o.AppArmor]
+		if s.AppArmorName, err = AppArmorName(s.AppArmor); err != nil {
+			return nil, &Error{Key: "security.apparmor", Err: fmt.Errorf("%s: %w", o.AppArmor, err)}
+		}
+	}
+	return s, nil
+}
+
+// Labels are the image labels that carry the profiles.
+func (s *Set) Labels() map[string]string {
+	l := map[string]string{}
+	if s.Seccomp != nil {
+		l[SeccompLabel] = string(s.Seccomp)
+	}
+	if s.AppArmor != nil {
+		l[AppArmorLabel] = s.AppArmorName
+	}
+	return l
+}
+
+// Files of the profiles output.
+const (
+	SeccompFileName         = "seccomp.json"
+	AppArmorFileName        = "apparmor.profile"
+	SecurityContextFileName = "securitycontext.yaml"
+)
+
+// Files are the profiles output: file name to content.
+func (s *Set) Files() map[string][]byte {
+	f := map[string][]byte{SecurityContextFileName: s.SecurityContext()}
+	if s.SeccompFile != nil {
+		f[SeccompFileName] = s.SeccompFile
+	}
+	if s.AppArmor != nil {
+		f[AppArmorFileName] = s.AppArmor
+	}
+	return f
+}
