@@ -2,8 +2,10 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/net/dns/dnsmessage"
+	"gopkg.in/yaml.v3"
 
 	"github.com/slimfile/slimfile/integration/oci"
 	"github.com/slimfile/slimfile/security"
@@ -271,4 +274,169 @@ func waitGet(t *testing.T, url string, exited <-chan error) (string, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return "", fmt.Errorf("%s did not answer in 30 s", url)
+}
+
+// localOutput builds output (a --target value) of dir's Slimfile into a
+// local directory with buildctl.
+func localOutput(t *testing.T, dir, output string, extra ...string) (string, string, error) {
+	t.Helper()
+	dest := t.TempDir()
+	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
+		"--opt", "target=" + output, "--output", "type=local,dest=" + dest}, extra...)
+	out, err := exec.Command("buildctl", args...).CombinedOutput()
+	return dest, string(out), err
+}
+
+const userSeccomp = `{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"],
+  "syscalls": [
+    {"names": ["read", "write", "futex"], "action": "SCMP_ACT_ALLOW"}
+  ]
+}
+`
+
+const userAppArmor = `# A user's own profile.
+profile my-api flags=(attach_disconnected) {
+  /{,**} r,
+  network inet stream,
+}
+`
+
+// TestProfilesOutputAndLabels: each target's profiles output holds the
+// seccomp profile its image label carries, an AppArmor profile that
+// apparmor_parser accepts, and a securityContext that names both; user
+// profile files are shipped as written; docker and none do what they say.
+func TestProfilesOutputAndLabels(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nmain: .\nplatforms: [linux/amd64]\ntargets:\n  api: {}\n" +
+			"  custom:\n    security:\n      seccomp: profiles/app.json\n      apparmor: profiles/app.apparmor\n" +
+			"  loose:\n    image: {user: root}\n    security: {seccomp: docker, apparmor: none}\n",
+		"go.mod":                "module example.com/svc/v3\n\ngo 1.22\n",
+		"main.go":               "package main\n\nfunc main() {}\n",
+		"profiles/app.json":     userSeccomp,
+		"profiles/app.apparmor": userAppArmor,
+	})
+	defaultProfile, _ := security.Seccomp("default", nil)
+	dockerProfile, _ := security.Seccomp("docker", nil)
+	var compactUser bytes.Buffer
+	if err := json.Compact(&compactUser, []byte(userSeccomp)); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		target, seccomp, apparmorName string
+		uid                           int
+	}{
+		{"api", string(defaultProfile), "slimfile-svc", 65532},
+		{"custom", compactUser.String(), "my-api", 65532},
+		{"loose", string(dockerProfile), "", 0},
+	} {
+		t.Run(c.target, func(t *testing.T) {
+			t.Parallel()
+			b, err := buildctl(t, dir, "--opt", "target="+c.target)
+			cf, err := mustBuild(t, b, err)["linux/amd64"].ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cf.Config.Labels[security.SeccompLabel]; got != c.seccomp {
+				t.Errorf("seccomp label:\n%.200s\nwant\n%.200s", got, c.seccomp)
+			}
+			if got, ok := cf.Config.Labels[security.AppArmorLabel]; got != c.apparmorName || ok != (c.apparmorName != "") {
+				t.Errorf("AppArmor label %q (set: %t), want %q", got, ok, c.apparmorName)
+			}
+
+			dest, out, err := localOutput(t, dir, c.target+".profiles")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, tail(out, 30))
+			}
+			exported, err := os.ReadFile(filepath.Join(dest, "seccomp.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, exported); err != nil || compact.String() != c.seccomp {
+				t.Errorf("seccomp.json is not the label's profile (%v)", err)
+			}
+			if c.target == "custom" && string(exported) != userSeccomp {
+				t.Errorf("the user's seccomp file was not shipped as written:\n%s", exported)
+			}
+			aa := filepath.Join(dest, "apparmor.profile")
+			if c.apparmorName == "" {
+				if _, err := os.Stat(aa); err == nil {
+					t.Error("apparmor: none exported a profile")
+				}
+			} else if out, err := exec.Command("apparmor_parser", "-Q", "-K", aa).CombinedOutput(); err != nil {
+				t.Errorf("apparmor_parser -Q rejects the profile: %v\n%s", err, out)
+			}
+
+			var sc struct {
+				SecurityContext struct {
+					RunAsNonRoot             bool  `yaml:"runAsNonRoot"`
+					RunAsUser                int   `yaml:"runAsUser"`
+					ReadOnlyRootFilesystem   bool  `yaml:"readOnlyRootFilesystem"`
+					AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
+					Capabilities             struct {
+						Drop []string `yaml:"drop"`
+					} `yaml:"capabilities"`
+					SeccompProfile  map[string]string `yaml:"seccompProfile"`
+					AppArmorProfile map[string]string `yaml:"appArmorProfile"`
+				} `yaml:"securityContext"`
+			}
+			dt, err := os.ReadFile(filepath.Join(dest, "securitycontext.yaml"))
+			if err == nil {
+				err = yaml.Unmarshal(dt, &sc)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := sc.SecurityContext
+			wantAA := map[string]string{"type": "Localhost", "localhostProfile": c.apparmorName}
+			if c.apparmorName == "" {
+				wantAA = map[string]string{"type": "Unconfined"}
+			}
+			if s.RunAsUser != c.uid || s.RunAsNonRoot != (c.uid != 0) || !s.ReadOnlyRootFilesystem ||
+				s.AllowPrivilegeEscalation == nil || *s.AllowPrivilegeEscalation ||
+				strings.Join(s.Capabilities.Drop, ",") != "ALL" ||
+				!maps.Equal(s.SeccompProfile, map[string]string{"type": "Localhost", "localhostProfile": "slimfile/svc.json"}) ||
+				!maps.Equal(s.AppArmorProfile, wantAA) {
+				t.Errorf("securitycontext.yaml:\n%s", dt)
+			}
+		})
+	}
+}
+
+// TestBadProfilesPointAtLine: a profile file with a misspelt system call,
+// or one that is missing, fails at its Slimfile line and builds nothing.
+func TestBadProfilesPointAtLine(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nmain: .\nplatforms: [linux/amd64]\ntargets:\n" +
+			"  bad:\n    security:\n      seccomp: profiles/bad.json\n" +
+			"  missing:\n    security:\n      apparmor: profiles/missing\n",
+		"go.mod":            "module example.com/bad\n\ngo 1.22\n",
+		"main.go":           "package main\n\nfunc main() {}\n",
+		"profiles/bad.json": `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["opne"], "action": "SCMP_ACT_ALLOW"}]}`,
+	})
+	for _, c := range []struct{ target, box, want string }{
+		{"bad", "8 | >>>       seccomp: profiles/bad.json",
+			`security.seccomp: profiles/bad.json: syscalls[0].names[0]: unknown system call "opne" (did you mean "open"?)`},
+		{"missing", "11 | >>>       apparmor: profiles/missing", "security.apparmor: no file profiles/missing in the build context"},
+		{"missing.profiles", "11 | >>>       apparmor: profiles/missing", "security.apparmor: no file profiles/missing in the build context"},
+	} {
+		b, err := buildctl(t, dir, "--opt", "target="+c.target)
+		if err == nil {
+			t.Fatalf("%s: built with a bad profile", c.target)
+		}
+		for _, want := range []string{c.box, c.want} {
+			if !strings.Contains(b.out, want) {
+				t.Errorf("%s: output lacks %q:\n%s", c.target, want, tail(b.out, 20))
+			}
+		}
+		if strings.Contains(b.out, "go build") {
+			t.Errorf("%s: a build step ran before the profile was checked:\n%s", c.target, tail(b.out, 40))
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -752,5 +753,37 @@ func TestCacheMountNamespace(t *testing.T) {
 	want := []string{"team-a/slimfile-gomodcache", "team-a/slimfile-gobuildcache"}
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Errorf("cache ids %v, want %v", ids, want)
+	}
+}
+
+// The profiles output is one file op: every file of the set, sorted, with
+// the epoch as its time.
+func TestProfilesState(t *testing.T) {
+	set, err := security.NewSet(security.Options{Seccomp: "default", AppArmor: "default", Binary: "api", Exe: "/usr/local/bin/api", UID: 65532, GID: 65532})
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch := time.Unix(1700000000, 0)
+	g := marshal(t, sllb.Profiles(set, epoch), ocispecs.Platform{OS: "linux", Architecture: "amd64"})
+	var files []string
+	for _, op := range g.ops {
+		if f := op.GetFile(); f != nil {
+			for _, a := range f.Actions {
+				mk := a.GetMkfile()
+				if mk == nil {
+					t.Fatalf("unexpected action %v", a)
+				}
+				if mk.Timestamp != epoch.UnixNano() || mk.Mode != 0o644 {
+					t.Errorf("%s: time %d mode %o", mk.Path, mk.Timestamp, mk.Mode)
+				}
+				if want := set.Files()[strings.TrimPrefix(mk.Path, "/")]; string(mk.Data) != string(want) {
+					t.Errorf("%s: content differs", mk.Path)
+				}
+				files = append(files, mk.Path)
+			}
+		}
+	}
+	if strings.Join(files, " ") != "/apparmor.profile /seccomp.json /securitycontext.yaml" {
+		t.Errorf("files %v", files)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -242,6 +243,9 @@ func jsonError(data []byte, err error) error {
 	case errors.As(err, &typ):
 		field := strings.NewReplacer("LinuxSeccomp.", "", "LinuxSyscall.", "").Replace(typ.Field)
 		return fmt.Errorf("%s: %s must be %s, not a JSON %s", lineCol(data, typ.Offset), field, kindName(typ.Type), typ.Value)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: invalid JSON: the file ends before the profile does", lineCol(data, int64(len(data))))
 	}
 	return fmt.Errorf("invalid profile: %v", err)
 }
