@@ -106,26 +106,23 @@ func (p *privateProxy) goSum(t *testing.T) string {
 	return fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", p.path, p.version, zh, p.path, p.version, mh)
 }
 
-// TestPrivateModuleWithNetrcSecret builds against a private module behind
-// an authenticated proxy: without the netrc secret the download is
-// refused; with it the build works, and the password is in no layer, no
-// exported cache blob and no attestation.
-func TestPrivateModuleWithNetrcSecret(t *testing.T) {
+// TestExamplePrivateModule builds examples/private-module against its
+// private module, served by an authenticated proxy: without the netrc
+// secret the download is refused; with it the build works, and the
+// password is in no layer, no exported cache blob, no attestation and no
+// progress output.
+func TestExamplePrivateModule(t *testing.T) {
 	t.Parallel()
 	p := newPrivateProxy(t)
-	nonce := time.Now().UnixNano()
-	dir := module(t, map[string]string{
-		"Slimfile": fmt.Sprintf(`slimfile: 1
-build:
-  private: [example.com/private]
-  goproxy: https://%s
-  # The private proxy serves private modules too.
-  env: {GONOPROXY: none}
-`, p.addr),
-		"go.mod":  fmt.Sprintf("module example.com/consumer%d\n\ngo 1.22\n\nrequire %s %s\n", nonce, p.path, p.version),
-		"go.sum":  p.goSum(t),
-		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/private/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
-	})
+	dir := exampleModule(t, "private-module")
+	if sum, err := os.ReadFile(filepath.Join(dir, "go.sum")); err != nil || string(sum) != p.goSum(t) {
+		t.Fatalf("examples/private-module/go.sum does not pin the module the test serves; want:\n%s", p.goSum(t))
+	}
+	// A cache namespace of its own: the builder's shared module cache may
+	// hold the private module from an earlier run, and then no download
+	// (and no credential) would be needed.
+	ns := fmt.Sprintf("--build-arg=BUILDKIT_CACHE_MOUNT_NS=private-%d", time.Now().UnixNano())
+	proxy := "--build-arg=PRIVATE_PROXY=https://" + p.addr
 	netrc := filepath.Join(t.TempDir(), "netrc")
 	if err := os.WriteFile(netrc, []byte(fmt.Sprintf("machine %s login %s password %s\n", p.addr, p.user, p.pass)), 0o600); err != nil {
 		t.Fatal(err)
@@ -133,7 +130,7 @@ build:
 	// A toolchain that trusts the proxy, given as the named context golang.
 	golang := "--build-context=golang=docker-image://" + toolchainWithCA(t, p.caPEM)
 
-	b, err := buildx(t, dir, "--platform", "linux/amd64", golang)
+	b, err := buildx(t, dir, "--platform", "linux/amd64", golang, proxy, ns)
 	if err == nil {
 		t.Fatal("the private module was downloaded without credentials")
 	}
@@ -145,7 +142,7 @@ build:
 	}
 
 	cacheDir := filepath.Join(t.TempDir(), "cache")
-	b, err = buildx(t, dir, "--platform", "linux/amd64", golang, "--secret", "id=netrc,src="+netrc,
+	b, err = buildx(t, dir, "--platform", "linux/amd64", golang, proxy, ns, "--secret", "id=netrc,src="+netrc,
 		"--cache-to", "type=local,dest="+cacheDir+",mode=max")
 	imgs := mustBuild(t, b, err)
 	if p.authorized.Load() == 0 {
