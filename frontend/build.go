@@ -345,6 +345,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	if err != nil {
 		return nil, err
 	}
+	if t.Image.Tzdata {
+		if in.Zoneinfo, err = b.zoneinfo(ctx, in); err != nil {
+			return nil, b.errAt(err, t, "toolchain")
+		}
+	}
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
 	annotations := make([]map[string]string, len(ps))

@@ -53,9 +53,13 @@ func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
 		what = append(what, "CA certificates")
 	}
 	if t.Image.Tzdata {
-		fa = fa.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true)).
-			Copy(in.Toolchain, path.Join(in.GOROOT, "lib/time/zoneinfo.zip"), ZoneinfoZip,
+		fa = fa.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true))
+		if in.Zoneinfo != nil {
+			fa = fa.Mkfile(ZoneinfoZip, 0o644, in.Zoneinfo)
+		} else {
+			fa = fa.Copy(in.Toolchain, path.Join(in.GOROOT, "lib/time/zoneinfo.zip"), ZoneinfoZip,
 				&llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
+		}
 		what = append(what, "time zones")
 	}
 	stage := llb.Scratch().File(fa, llb.WithCustomName("stage runtime files: "+strings.Join(what, ", ")))

@@ -502,6 +502,28 @@ func TestRuntime(t *testing.T) {
 	if !bin || !certs || !zoneinfo {
 		t.Errorf("runtime copies: binary (0755) %v, CA certificates %v, zoneinfo %v; want all", bin, certs, zoneinfo)
 	}
+	// Given the repacked zoneinfo.zip, the layer holds it instead.
+	in := inputs(true)
+	in.Zoneinfo = []byte("repacked")
+	g, _ = build(t, in, f, tg, linuxArm64)
+	var written bool
+	for _, op := range g.ops {
+		if fo := op.GetFile(); fo != nil {
+			for _, a := range fo.Actions {
+				if mk := a.GetMkfile(); mk != nil && mk.Path == sllb.ZoneinfoZip && string(mk.Data) == "repacked" && mk.Mode == 0o644 {
+					written = true
+				}
+			}
+		}
+	}
+	for _, c := range g.copies() {
+		if c.Dest == sllb.ZoneinfoZip {
+			t.Errorf("zoneinfo.zip copied from %s although a repacked one was given", c.Src)
+		}
+	}
+	if !written {
+		t.Error("the repacked zoneinfo.zip is not written")
+	}
 	var named bool
 	for d := range g.ops {
 		if g.name(d) == "[linux/arm64] /usr/local/bin/api" {

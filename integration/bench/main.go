@@ -1,12 +1,15 @@
-// Command bench compares build times and image sizes of one Go service
-// built four ways on the local test bed's buildkitd: its Slimfile, an
-// expert hand-written Dockerfile (cache-mounted download and build,
-// bind-mounted source, native cross-compile, scratch), and the seeds'
-// naive multi-stage Dockerfile (COPY . . then go build; its final stage is
-// scratch here, as alpine cannot be pulled). For each it measures a cold
-// build on an emptied builder, a warm rebuild after a one-line change to a
-// .go file, and a no-op rebuild, over several runs, and prints medians and
-// ratios against the expert Dockerfile.
+// Command bench compares build times and image sizes of Go services built
+// four ways: their Slimfile, an expert hand-written Dockerfile
+// (cache-mounted download and build, bind-mounted source, native
+// cross-compile, scratch) and the seeds' naive multi-stage Dockerfile
+// (COPY . . then go build; its final stage is scratch here, as alpine
+// cannot be pulled), all on the local test bed's buildkitd, and ko (on this
+// machine's Go, pushing to the loopback registry, on a distroless-like
+// static base built for it). For each it measures a cold build (emptied
+// builder; for ko, empty Go caches), a warm rebuild after a one-line change
+// to a .go file, and a no-op rebuild, over several runs, and prints medians,
+// ratios against the expert Dockerfile, and image bytes against the floor:
+// gzip -9 of the stripped binary, the CA bundle and Go's zoneinfo.zip.
 //
 //	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3
 //
@@ -25,6 +28,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slimfile/slimfile/integration/oci"
 )
@@ -61,7 +66,36 @@ COPY --from=builder /build/main /main
 CMD ["/main"]
 `
 
-type variant struct{ name, file string }
+// staticBase is the distroless-like base ko builds on: the CA bundle, Go's
+// zoneinfo.zip and users, as gcr.io/distroless/static has.
+const staticBase = `FROM golang:{{GO}}-alpine AS src
+FROM scratch
+COPY --from=src /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=src /usr/local/go/lib/time/zoneinfo.zip /usr/local/go/lib/time/zoneinfo.zip
+COPY <<EOT /etc/passwd
+root:x:0:0:root:/root:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+EOT
+COPY <<EOT /etc/group
+root:x:0:
+nonroot:x:65532:
+EOT
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt ZONEINFO=/usr/local/go/lib/time/zoneinfo.zip
+USER 65532:65532
+`
+
+// koConfig makes ko strip its binaries as the other variants do (ko's
+// default keeps the symbol table and DWARF).
+const koConfig = "defaultLdflags: [\"-s\", \"-w\"]\n"
+
+// variant is one way to build the subject. build returns the seconds it
+// took and, when image is set, the image's compressed layer bytes.
+type variant interface {
+	name() string
+	// cold empties the variant's caches before a cold build.
+	cold()
+	build(dir, platform string, image bool) (float64, int64)
+}
 
 type result struct {
 	cold, warm, noop []float64
@@ -69,80 +103,120 @@ type result struct {
 }
 
 func main() {
-	subject := flag.String("subject", "examples/grpc-health", "Go module to build (with go.sum)")
+	subjects := flag.String("subjects", "examples/grpc-health,examples/hello", "comma-separated Go modules to build, each with a Slimfile")
 	runs := flag.Int("runs", 3, "runs per variant")
 	platform := flag.String("platform", "linux/amd64", "target platform")
+	withKo := flag.Bool("ko", true, "include ko (installed from the Go module proxy into the tool cache)")
 	flag.Parse()
 	if os.Getenv("BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first: source \"$(integration/testbed/up.sh)\""))
 	}
-	goVersion := goLine(*subject)
-	variants := []variant{{"slimfile", "Slimfile"}, {"expert Dockerfile", "Dockerfile.expert"}, {"naive multi-stage", "Dockerfile.naive"}}
+	dockerfileFrontend()
+	fmt.Printf("%s, median of %d runs, %d CPUs, %s\n", *platform, *runs, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	for _, subject := range strings.Split(*subjects, ",") {
+		bench(subject, *platform, *runs, *withKo)
+	}
+}
+
+func bench(subject, platform string, runs int, withKo bool) {
+	goVersion := goLine(subject)
+	variants := []variant{
+		&buildkitVariant{"slimfile", "Slimfile"},
+		&buildkitVariant{"expert Dockerfile", "Dockerfile.expert"},
+		&buildkitVariant{"expert, # syntax=", "Dockerfile.expert-syntax"},
+		&buildkitVariant{"naive multi-stage", "Dockerfile.naive"},
+	}
+	if withKo {
+		variants = append(variants, newKo(goVersion, platform))
+	}
 	results := map[string]*result{}
-	for r := 1; r <= *runs; r++ {
+	var floorBytes int64
+	for r := 1; r <= runs; r++ {
 		for _, v := range variants {
-			res := results[v.name]
+			res := results[v.name()]
 			if res == nil {
 				res = &result{}
-				results[v.name] = res
+				results[v.name()] = res
 			}
-			dir := prepare(*subject, goVersion)
-			prune()
-			res.cold = append(res.cold, build(dir, v, *platform, ""))
+			dir := prepare(subject, goVersion)
+			v.cold()
+			t, _ := v.build(dir, platform, false)
+			res.cold = append(res.cold, t)
 			touch(filepath.Join(dir, "main.go"), r)
-			res.warm = append(res.warm, build(dir, v, *platform, ""))
-			// Outside the context: buildctl creates the file as the build
-			// starts, and a COPY . . would see it.
-			tar := dir + ".tar"
-			res.noop = append(res.noop, build(dir, v, *platform, tar))
-			res.bytes = imageBytes(tar, *platform)
-			os.RemoveAll(dir)
-			os.Remove(tar)
-			os.RemoveAll(strings.TrimSuffix(tar, ".tar") + ".layout")
-			fmt.Fprintf(os.Stderr, "run %d %-18s cold %6.1fs warm %5.1fs no-op %4.1fs %d bytes\n", r, v.name,
+			t, _ = v.build(dir, platform, false)
+			res.warm = append(res.warm, t)
+			t, res.bytes = v.build(dir, platform, true)
+			res.noop = append(res.noop, t)
+			if v.name() == "slimfile" && floorBytes == 0 {
+				floorBytes = floor(filepath.Join(filepath.Dir(dir), "Slimfile.tar"), platform)
+			}
+			os.RemoveAll(filepath.Dir(dir))
+			fmt.Fprintf(os.Stderr, "%s run %d %-18s cold %6.1fs warm %5.1fs no-op %4.1fs %d bytes\n", subject, r, v.name(),
 				last(res.cold), last(res.warm), last(res.noop), res.bytes)
 		}
 	}
 	ex := results["expert Dockerfile"]
-	fmt.Printf("%s, %s, median of %d runs, %d CPUs, %s\n", *subject, *platform, *runs, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Printf("\n%s (floor %d bytes)\n", subject, floorBytes)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\t")
+	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\tvs floor\t")
 	for _, v := range variants {
-		r := results[v.name]
-		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f\t%d\t%.2f / %.2f / %.2f / %.2f\t\n", v.name, median(r.cold), median(r.warm), median(r.noop), r.bytes,
-			median(r.cold)/median(ex.cold), median(r.warm)/median(ex.warm), median(r.noop)/median(ex.noop), float64(r.bytes)/float64(ex.bytes))
+		r := results[v.name()]
+		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f\t%d\t%.2f / %.2f / %.2f / %.3f\t%.3f\t\n", v.name(), median(r.cold), median(r.warm), median(r.noop), r.bytes,
+			median(r.cold)/median(ex.cold), median(r.warm)/median(ex.warm), median(r.noop)/median(ex.noop),
+			float64(r.bytes)/float64(ex.bytes), float64(r.bytes)/float64(floorBytes))
 	}
 	w.Flush()
 }
 
-// prepare copies the subject into a fresh directory with the Slimfile
-// (syntax line pointing at the test bed's frontend) and both Dockerfiles.
+// prepare copies the subject into a fresh directory (src inside a
+// temporary one, whose other files are outputs) with the Slimfile's syntax
+// line pointing at the test bed's frontend, and both Dockerfiles.
 func prepare(subject, goVersion string) string {
-	dir, err := os.MkdirTemp("", "slimfile-bench-")
+	tmp, err := os.MkdirTemp("", "slimfile-bench-")
 	check(err)
+	dir := filepath.Join(tmp, "src")
+	check(os.Mkdir(dir, 0o755))
 	check(exec.Command("cp", "-a", subject+"/.", dir).Run())
+	// The expert Dockerfile bind-mounts go.sum; a module with no
+	// dependencies has none, and an empty one means the same to go.
+	if _, err := os.Stat(filepath.Join(dir, "go.sum")); os.IsNotExist(err) {
+		check(os.WriteFile(filepath.Join(dir, "go.sum"), nil, 0o644))
+	}
 	slim, err := os.ReadFile(filepath.Join(subject, "Slimfile"))
 	check(err)
 	lines := strings.SplitN(string(slim), "\n", 2)
 	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte("# syntax="+os.Getenv("SLIMFILE_FRONTEND")+"\n"+lines[1]), 0o644))
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile.expert"), []byte(strings.ReplaceAll(expert, "{{GO}}", goVersion)), 0o644))
+	check(os.WriteFile(filepath.Join(dir, "Dockerfile.expert-syntax"), []byte("# syntax=docker/dockerfile:1\n"+strings.ReplaceAll(expert, "{{GO}}", goVersion)), 0o644))
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile.naive"), []byte(strings.ReplaceAll(naive, "{{GO}}", goVersion)), 0o644))
 	return dir
 }
 
-func build(dir string, v variant, platform, dest string) float64 {
-	out := "type=oci,dest=/dev/null"
-	if dest != "" {
-		out = "type=oci,dest=" + dest
+// buildkitVariant builds a Slimfile or a Dockerfile with buildctl.
+type buildkitVariant struct{ label, file string }
+
+func (v *buildkitVariant) name() string { return v.label }
+func (v *buildkitVariant) cold()        { prune() }
+
+func (v *buildkitVariant) build(dir, platform string, image bool) (float64, int64) {
+	// The image goes outside the context: buildctl creates the file as
+	// the build starts, and a COPY . . would see it.
+	dest := "/dev/null"
+	if image {
+		dest = filepath.Join(filepath.Dir(dir), v.file+".tar")
 	}
 	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
-		"--opt", "filename="+v.file, "--opt", "platform="+platform, "--output", out)
+		"--opt", "filename="+v.file, "--opt", "platform="+platform, "--output", "type=oci,dest="+dest)
 	start := time.Now()
 	b, err := cmd.CombinedOutput()
 	if err != nil {
-		fail(fmt.Errorf("%s: %v\n%s", v.name, err, b))
+		fail(fmt.Errorf("%s: %v\n%s", v.label, err, b))
 	}
-	return time.Since(start).Seconds()
+	t := time.Since(start).Seconds()
+	if !image {
+		return t, 0
+	}
+	return t, layoutBytes(dest, platform)
 }
 
 func prune() {
@@ -160,12 +234,18 @@ func touch(path string, n int) {
 	check(f.Close())
 }
 
-func imageBytes(tar, platform string) int64 {
+// layoutBytes is the compressed layer bytes of platform's image in an
+// exported OCI layout.
+func layoutBytes(tar, platform string) int64 {
 	l, err := oci.Open(tar)
 	check(err)
 	imgs, err := l.Images()
 	check(err)
-	m, err := imgs[platform].Manifest()
+	return imageBytes(imgs[platform])
+}
+
+func imageBytes(img v1.Image) int64 {
+	m, err := img.Manifest()
 	check(err)
 	var n int64
 	for _, layer := range m.Layers {
