@@ -346,9 +346,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	if t.Image.Tzdata {
-		if in.Zoneinfo, err = b.zoneinfo(ctx, in); err != nil {
-			return nil, b.errAt(err, t, "toolchain")
-		}
+		in.Frontend = b.ownImage(ctx)
 	}
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1

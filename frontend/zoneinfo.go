@@ -2,39 +2,40 @@ package frontend
 
 import (
 	"context"
-	"path"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/gateway/client"
-
-	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
 )
 
-// zoneinfo reads the toolchain's zoneinfo.zip and repacks it with
-// sllb.RepackZoneinfo (the same zones, a sixth fewer compressed bytes).
-// The build needs the toolchain image anyway; reading it here only moves
-// its pull before the build starts. When the file cannot be read or
-// repacked, it returns nil and the image gets the toolchain's file as it is.
-func (b *builder) zoneinfo(ctx context.Context, in *sllb.Inputs) ([]byte, error) {
-	def, err := in.Toolchain.Marshal(ctx, llb.Platform(b.bc.BuildPlatforms[0]))
-	if err != nil {
-		return nil, err
+// ownImage is the frontend's own image on the build platform, pinned by
+// digest, for build steps that run its binary (the zoneinfo.zip repack).
+// BuildKit names it in the "source" option when it runs a frontend from
+// an image (# syntax=, or --frontend gateway.v0 --opt source=...). Without
+// it, nil: the image then gets the toolchain's zoneinfo.zip unchanged.
+func (b *builder) ownImage(ctx context.Context) *llb.State {
+	src := b.bc.BuildOpts().Opts["source"]
+	if src == "" {
+		return nil
 	}
-	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	n, err := reference.ParseNormalizedNamed(src)
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	ref, err := res.SingleRef()
+	ref := reference.TagNameOnly(n).String()
+	bp := b.bc.BuildPlatforms[0]
+	named, dgst, _, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+		LogName:  "resolve frontend " + ref,
+		// The image is on the builder: it runs this frontend.
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &bp, ResolveMode: llb.ResolveModePreferLocal.String()},
+	})
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(in.GOROOT, "lib/time/zoneinfo.zip")})
-	if err != nil {
-		return nil, nil
+	if n, err = reference.ParseNormalizedNamed(named); err != nil {
+		return nil
 	}
-	packed, err := sllb.RepackZoneinfo(dt)
-	if err != nil {
-		return nil, nil
-	}
-	return packed, nil
+	pinned := reference.TrimNamed(n).String() + "@" + dgst.String()
+	st := llb.Image(pinned, llb.Platform(bp), llb.WithCustomName("frontend "+pinned))
+	return &st
 }

@@ -29,9 +29,10 @@ type Inputs struct {
 	Toolchain llb.State
 	// GOROOT is the Go root inside the toolchain image.
 	GOROOT string
-	// Zoneinfo is the toolchain's zoneinfo.zip as RepackZoneinfo rewrote
-	// it; when nil, the file is copied from the toolchain unchanged.
-	Zoneinfo []byte
+	// Frontend is the frontend's own image (on the build platform), whose
+	// binary repacks zoneinfo.zip (RepackCommand); when nil, the file is
+	// copied from the toolchain unchanged.
+	Frontend *llb.State
 	// Module is the parsed go.mod of the module to build.
 	Module *spec.GoMod
 	// CacheNS namespaces the persistent cache mounts (BUILDKIT_CACHE_MOUNT_NS).

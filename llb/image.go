@@ -54,8 +54,8 @@ func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
 	}
 	if t.Image.Tzdata {
 		fa = fa.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true))
-		if in.Zoneinfo != nil {
-			fa = fa.Mkfile(ZoneinfoZip, 0o644, in.Zoneinfo)
+		if in.Frontend != nil {
+			fa = fa.Copy(repackedZoneinfo(in), "/zoneinfo.zip", ZoneinfoZip, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o644}})
 		} else {
 			fa = fa.Copy(in.Toolchain, path.Join(in.GOROOT, "lib/time/zoneinfo.zip"), ZoneinfoZip,
 				&llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"path"
 	"slices"
 	"time"
+
+	"github.com/moby/buildkit/client/llb"
 )
 
 // RepackZoneinfo rewrites Go's zoneinfo.zip with every entry unchanged
@@ -76,6 +79,28 @@ func RepackZoneinfo(data []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// RepackCommand is the frontend binary's subcommand that runs
+// RepackZoneinfo on a file: repack-zoneinfo IN.zip OUT.zip.
+const RepackCommand = "repack-zoneinfo"
+
+// frontendBinary is where the frontend image keeps its binary.
+const frontendBinary = "/bin/slimfile-frontend"
+
+// repackedZoneinfo runs the frontend's own binary on the toolchain's
+// zoneinfo.zip. Being a build step, it is cached like any other: a warm
+// build neither reads nor sends the file, and the frontend image is on the
+// builder already, since it runs the frontend.
+func repackedZoneinfo(in *Inputs) llb.State {
+	src := path.Join("/toolchain", in.GOROOT, "lib/time/zoneinfo.zip")
+	run := in.Frontend.Run(
+		llb.Args([]string{frontendBinary, RepackCommand, src, "/out/zoneinfo.zip"}),
+		llb.AddMount("/toolchain", in.Toolchain, llb.Readonly),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomName("time zones: repack zoneinfo.zip, identical zones side by side"),
+	)
+	return run.AddMount("/out", llb.Scratch())
 }
 
 func cmpString(a, b string) int {
