@@ -25,7 +25,7 @@ func (b *builder) ownImage(ctx context.Context) *llb.State {
 	ref := reference.TagNameOnly(n).String()
 	bp := b.bc.BuildPlatforms[0]
 	named, dgst, _, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName:  "resolve frontend " + ref,
+		LogName: "resolve frontend " + ref,
 		// The image is on the builder: it runs this frontend.
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &bp, ResolveMode: llb.ResolveModePreferLocal.String()},
 	})
