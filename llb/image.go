@@ -32,11 +32,31 @@ const (
 	group  = "root:x:0:\nnonroot:x:65532:\n"
 )
 
-// RuntimeFiles is the one layer every image gets below its binary: users,
-// /tmp, and (as asked) the CA bundle and Go's time zone database from the
-// toolchain image. It does not depend on the target platform, so every
-// platform and every service built with the same toolchain shares it.
+// RuntimeFiles is what every image gets below its binary, in two layers:
+// users, /tmp and (as asked) the CA bundle; then (as asked) Go's time zone
+// database. They do not depend on the target platform, so every platform
+// and every service built with the same toolchain shares them. Two layers
+// rather than one: gzip compresses the time zones about 1.1 kB better in a
+// stream of their own than after the PEM text of the CA bundle.
 func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
+	return applyStages(in, llb.Scratch(), runtimeStages(in, t))
+}
+
+// stage is the content of one layer, built in scratch, and its name.
+type stage struct {
+	state llb.State
+	name  string
+}
+
+// applyStages adds each stage onto st as one layer whose times are pinned.
+func applyStages(in *Inputs, st llb.State, stages []stage) llb.State {
+	for _, s := range stages {
+		st = st.File(pinnedCopy(in, s.state), llb.WithCustomName(s.name))
+	}
+	return st
+}
+
+func runtimeStages(in *Inputs, t *spec.Target) []stage {
 	// Mkdir masks modes to 0777; a copy keeps the sticky bit of /tmp.
 	skel := llb.Scratch().File(llb.Mkdir("/d", 0o755), llb.WithCustomName("skeleton"))
 	fa := llb.Mkdir("/etc", 0o755).
@@ -46,24 +66,24 @@ func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
 		Mkdir("/home", 0o755).
 		Copy(skel, "/d", nonrootHome, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o700},
 			ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: NonrootUID}, Group: &llb.UserOpt{UID: NonrootUID}}})
-	what := []string{"users", "/tmp"}
+	what := "users, /tmp"
 	if t.Image.Certs {
 		fa = fa.Mkdir(path.Dir(CertFile), 0o755, llb.WithParents(true)).
 			Copy(in.Toolchain, CertFile, CertFile, &llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
-		what = append(what, "CA certificates")
+		what += ", CA certificates"
 	}
+	stages := []stage{{llb.Scratch().File(fa, llb.WithCustomName("stage runtime files: "+what)), "runtime files: " + what}}
 	if t.Image.Tzdata {
-		fa = fa.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true))
+		fa := llb.Mkdir(path.Dir(ZoneinfoZip), 0o755, llb.WithParents(true))
 		if in.Frontend != nil {
 			fa = fa.Copy(repackedZoneinfo(in), "/zoneinfo.zip", ZoneinfoZip, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o644}})
 		} else {
 			fa = fa.Copy(in.Toolchain, path.Join(in.GOROOT, "lib/time/zoneinfo.zip"), ZoneinfoZip,
 				&llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
 		}
-		what = append(what, "time zones")
+		stages = append(stages, stage{llb.Scratch().File(fa, llb.WithCustomName("stage time zones")), "time zones: " + ZoneinfoZip})
 	}
-	stage := llb.Scratch().File(fa, llb.WithCustomName("stage runtime files: "+strings.Join(what, ", ")))
-	return llb.Scratch().File(pinnedCopy(in, stage), llb.WithCustomName("runtime files: "+strings.Join(what, ", ")))
+	return stages
 }
 
 // pinnedCopy copies the whole of stage onto a state with every timestamp
@@ -78,13 +98,11 @@ func pinnedCopy(in *Inputs, stage llb.State) *llb.FileAction {
 // image), the runtime files, and the binary in /usr/local/bin, each a layer.
 func Runtime(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) (llb.State, *Image) {
 	binary := t.BinaryName(in.Module.Path)
-	files := RuntimeFiles(in, t)
-	var st llb.State
+	st := llb.Scratch()
 	if in.Base != nil {
-		st = in.Base.State.File(pinnedCopy(in, files), llb.WithCustomName("runtime files"))
-	} else {
-		st = files
+		st = in.Base.State
 	}
+	st = applyStages(in, st, runtimeStages(in, t))
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
 	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
 		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
@@ -162,8 +180,11 @@ func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
 	maps.Copy(c.Labels, in.Labels)
 	maps.Copy(c.Labels, t.Image.Labels)
 	c.StopSignal = t.Image.Stopsignal
+	img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"})
+	if t.Image.Tzdata {
+		img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: time zones", Comment: "slimfile"})
+	}
 	img.History = append(img.History,
-		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"},
 		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: go build " + t.Main + " -> " + path.Join(BinDir, binary), Comment: "slimfile"})
 	return img
 }

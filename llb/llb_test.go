@@ -728,8 +728,8 @@ func TestImageConfigBase(t *testing.T) {
 	if img.Config.Labels["from"] != "base" || img.Config.Labels["app"] != "svc" {
 		t.Errorf("Labels = %v, want the base's and the Slimfile's", img.Config.Labels)
 	}
-	if len(img.History) != 3 || img.History[0].CreatedBy != "base layer" {
-		t.Errorf("History = %+v, want the base's entry then two", img.History)
+	if len(img.History) != 4 || img.History[0].CreatedBy != "base layer" || img.History[2].CreatedBy != "slimfile: time zones" {
+		t.Errorf("History = %+v, want the base's entry then three", img.History)
 	}
 	// The base config is not changed.
 	if !reflect.DeepEqual(base.Config.Env, []string{"PATH=/custom/bin", "LANG=C.UTF-8"}) || len(base.Config.Labels) != 1 || len(base.History) != 1 {
@@ -803,5 +803,20 @@ func TestProfilesState(t *testing.T) {
 	}
 	if strings.Join(files, " ") != "/apparmor.profile /seccomp.json /securitycontext.yaml" {
 		t.Errorf("files %v", files)
+	}
+}
+
+// Without time zones the image has no time zone layer and no history
+// entry for one: history and layers stay in step.
+func TestNoTzdataNoLayer(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1", "image: {tzdata: false}")
+	g, img := build(t, inputs(true), f, tg, buildPlatform)
+	for d := range g.ops {
+		if strings.HasPrefix(g.name(d), "time zones") {
+			t.Errorf("step %q without tzdata", g.name(d))
+		}
+	}
+	if len(img.History) != 2 {
+		t.Errorf("history %+v, want runtime files and the binary", img.History)
 	}
 }
