@@ -20,8 +20,9 @@ unit:
 fuzz:
 	go test ./spec/ -run='^$$' -fuzz=FuzzParse -fuzztime=$${FUZZTIME:-60s}
 
-# Build times and image sizes: Slimfile vs expert and naive Dockerfiles
-# (empties the builder's cache for each cold run; RUNS=5 make bench).
+# Build times and image sizes: Slimfile vs expert and naive Dockerfiles and ko,
+# and bytes against the floor (empties the builder's cache for each cold run;
+# RUNS=5 make bench). docs/benchmark.md holds the latest table.
 bench: testbed
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
 	  go run ./integration/bench -runs $${RUNS:-3}

@@ -142,19 +142,7 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 func (b *builder) readGoMod(ctx context.Context) (*spec.GoMod, error) {
 	modPath := path.Join(b.f.Module, "go.mod")
 	sumPath := path.Join(b.f.Module, "go.sum")
-	st, err := b.bc.MainContext(ctx, llb.FollowPaths([]string{modPath, sumPath}), llb.WithCustomName("load "+modPath))
-	if err != nil {
-		return nil, err
-	}
-	def, err := st.Marshal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := b.loadContext(ctx, "load "+modPath, modPath, sumPath)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +161,24 @@ func (b *builder) readGoMod(ctx context.Context) (*spec.GoMod, error) {
 		}
 	}
 	return mod, nil
+}
+
+// loadContext solves the given paths of the build context (after
+// .dockerignore), for the frontend to read.
+func (b *builder) loadContext(ctx context.Context, name string, paths ...string) (client.Reference, error) {
+	st, err := b.bc.MainContext(ctx, llb.FollowPaths(paths), llb.WithCustomName(name))
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
 }
 
 // resolved is an image from a named context or a registry.

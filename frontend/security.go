@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -53,19 +52,7 @@ func (b *builder) confinement(ctx context.Context, t, et *spec.Target, binary st
 // readContextFile reads one file of the build context (after .dockerignore).
 func (b *builder) readContextFile(ctx context.Context, name string) ([]byte, error) {
 	name = path.Clean(name)
-	st, err := b.bc.MainContext(ctx, llb.FollowPaths([]string{name}), llb.WithCustomName("load "+name))
-	if err != nil {
-		return nil, err
-	}
-	def, err := st.Marshal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := b.loadContext(ctx, "load "+name, name)
 	if err != nil {
 		return nil, err
 	}
