@@ -352,7 +352,9 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	if t.Image.Tzdata {
-		in.Frontend = b.ownImage(ctx)
+		if in.Frontend, err = b.ownImage(ctx); err != nil {
+			return nil, err
+		}
 	}
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1

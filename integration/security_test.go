@@ -139,8 +139,8 @@ func (s *syncBuffer) String() string {
 // the seccomp profile of its own image label, as uid 65532 on a read-only
 // root: it serves HTTP and stops cleanly on SIGTERM, resolves a name and
 // fetches over TLS, writes /tmp, runs a child, and is refused ptrace,
-// mount and unshare. The same calls succeed without the profile, so the
-// profile is what refuses them. arm64 runs through qemu-user, whose own
+// mount and unshare. ptrace succeeds without the profile, so the profile
+// is what refuses it. arm64 runs through qemu-user, whose own
 // system calls the filter then sees.
 func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 	t.Parallel()
@@ -232,9 +232,10 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 			}
 
 			// What a service must never do: refused with EPERM under the
-			// profile; calls it does not list fail with ENOSYS. Without the
-			// profile the same container may ptrace and call personality,
-			// so the refusals are the profile's. qemu-user does not emulate
+			// profile; calls it does not list fail with ENOSYS. mount and
+			// unshare would fail without capabilities anyway; ptrace and
+			// personality succeed in the same container without the
+			// profile, so their refusals are the profile's. qemu-user does not emulate
 			// ptrace (ENOSYS either way), so arm64 shows the filter at work
 			// through personality.
 			confinedWant := []string{"ptrace: EPERM", "mount: EPERM", "unshare: EPERM", "personality: ENOSYS"}

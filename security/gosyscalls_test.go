@@ -122,6 +122,12 @@ func goSyscalls(t *testing.T, goarch string) map[string]string {
 		}
 		resolve := func(id string) (string, bool) {
 			for range 3 {
+				// Only package syscall names call numbers _SYS_*; elsewhere
+				// (the runtime's _SYS_SECCOMP) they are other things.
+				if v, ok := consts["_"+id]; ok && p.ImportPath == "syscall" {
+					id = v
+					continue
+				}
 				if strings.HasPrefix(id, "SYS_") {
 					if n, ok := byConst[id[4:]]; ok {
 						return byNum[n], true
@@ -154,6 +160,10 @@ func goSyscalls(t *testing.T, goarch string) map[string]string {
 						id = x.Sel.Name
 					default:
 						return true
+					}
+					// syscall spells some numbers _SYS_clone3, _SYS_fchmodat2, ...
+					if p.ImportPath == "syscall" {
+						id = strings.TrimPrefix(id, "_")
 					}
 					if strings.HasPrefix(id, "SYS_") || strings.HasSuffix(id, "Trap") {
 						if name, ok := resolve(id); ok {

@@ -38,7 +38,7 @@ const (
 )
 
 var allowed = []group{
-	{comment: "Go runtime: threads and scheduling. clone without any CLONE_NEW* flag (threads and os/exec children; no new namespaces)",
+	{comment: "Go runtime: threads and scheduling. clone without any CLONE_NEW* flag (threads and os/exec children); with one it gets the default ENOSYS, as clone3 does (Go then falls back to clone)",
 		names: []string{"clone"},
 		args:  []specs.LinuxSeccompArg{{Index: 0, Value: cloneNewMask, ValueTwo: 0, Op: specs.OpMaskedEqual}}},
 	{comment: "Go runtime: threads and scheduling",
@@ -51,7 +51,7 @@ var allowed = []group{
 	{comment: "Go runtime: naming its anonymous mappings (prctl PR_SET_VMA only; Go ignores a refusal)",
 		names: []string{"prctl"},
 		args:  []specs.LinuxSeccompArg{{Index: 0, Value: prSetVMA, Op: specs.OpEqualTo}}},
-	{comment: "Go runtime and os/signal: signal handlers, masks and stacks; goroutine preemption (tgkill); raising a signal in itself (kill)",
+	{comment: "Go runtime and os/signal: signal handlers, masks and stacks; goroutine preemption (tgkill); kill, which the runtime uses to raise a signal in itself (it reaches the processes of the same user: in a container, its own)",
 		names: []string{"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "sigaltstack", "kill"}},
 	{comment: "Go runtime: clocks, and the per-thread timers of the CPU profiler",
 		names: []string{"clock_gettime", "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday",
@@ -69,7 +69,7 @@ var allowed = []group{
 		names: []string{"readlink"}},
 	{comment: "io.Copy between files and sockets without copying through user space",
 		names: []string{"sendfile", "sendfile64", "splice", "copy_file_range"}},
-	{comment: "net: sockets of the unix, inet and inet6 families, and netlink (net.Interfaces); no packet or other families",
+	{comment: "net: sockets of the unix, inet and inet6 families, and netlink (net.Interfaces; any netlink protocol, which without capabilities can only read); no packet or other families",
 		names: []string{"socket"},
 		args: []specs.LinuxSeccompArg{{Index: 0, Value: afUnix, Op: specs.OpEqualTo}, {Index: 0, Value: afInet, Op: specs.OpEqualTo},
 			{Index: 0, Value: afInet6, Op: specs.OpEqualTo}, {Index: 0, Value: afNetlink, Op: specs.OpEqualTo}}},
@@ -105,9 +105,13 @@ var denied = []group{
 // leaves to its default answer (ENOSYS), with the reason. syscall's child
 // setup makes them only for SysProcAttr options a service does not set.
 var unlisted = map[string]string{
-	"capget":  "os/exec: SysProcAttr.AmbientCaps only",
-	"capset":  "os/exec: SysProcAttr.AmbientCaps only",
-	"setpgid": "os/exec: SysProcAttr.Setpgid only",
-	"setsid":  "os/exec: SysProcAttr.Setsid only",
-	"ioctl":   "os/exec: SysProcAttr.Setctty and Foreground only; terminal checks (isatty) answer false without it",
+	"capget":      "os/exec: SysProcAttr.AmbientCaps only",
+	"capset":      "os/exec: SysProcAttr.AmbientCaps only",
+	"setpgid":     "os/exec: SysProcAttr.Setpgid only",
+	"setsid":      "os/exec: SysProcAttr.Setsid only",
+	"ioctl":       "os/exec: SysProcAttr.Setctty and Foreground only; terminal checks (isatty) answer false without it",
+	"clone3":      "os/exec tries clone3 (for a pidfd) and falls back to clone on ENOSYS",
+	"fchmodat2":   "os.Chmod of a symbolic link's own mode; Go falls back on ENOSYS",
+	"setgroups":   "os/exec: SysProcAttr.Credential only",
+	"setgroups32": "os/exec: SysProcAttr.Credential only (arm)",
 }

@@ -10,6 +10,7 @@ func TestAppArmorName(t *testing.T) {
 		{"# comment profile nope {\nprofile my-api flags=(attach_disconnected) {\n}\n", "my-api", ""},
 		{"#include <tunables/global>\nprofile \"with space\" {\n}\n", "with space", ""},
 		{"/usr/local/bin/api flags=(complain) {\n  /** r,\n}\n", "/usr/local/bin/api", ""},
+		{"/usr/bin/foo {\n  profile child {\n  }\n}\n", "/usr/bin/foo", ""},
 		{"not a profile\n", "", "no profile in the file"},
 		{"{\n}\n", "", "no `profile NAME {` declaration"},
 	} {
@@ -33,7 +34,7 @@ func TestSetDefaultAndNone(t *testing.T) {
 		!strings.Contains(string(f[AppArmorFileName]), "/usr/local/bin/api mrix,") {
 		t.Errorf("files: %v", f)
 	}
-	for _, want := range []string{"runAsNonRoot: true", "runAsUser: 65532", "localhostProfile: slimfile/api.json", "localhostProfile: slimfile-api"} {
+	for _, want := range []string{"runAsNonRoot: true", "runAsUser: 65532", `localhostProfile: "slimfile/api.json"`, `localhostProfile: "slimfile-api"`} {
 		if !strings.Contains(string(f[SecurityContextFileName]), want) {
 			t.Errorf("securitycontext.yaml lacks %q:\n%s", want, f[SecurityContextFileName])
 		}
