@@ -131,6 +131,11 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	if err != nil {
 		return nil, b.errAt(err, t, "toolchain")
 	}
+	if t.Build.Compress == "upx" {
+		if in.UPX, err = b.upx(ctx, t, bp); err != nil {
+			return nil, err
+		}
+	}
 	in.Toolchain, in.GOROOT = tc.state, defaultGOROOT
 	if tc.config != nil {
 		in.GOROOT = gorootFromEnv(tc.config.Config.Env)
@@ -309,15 +314,12 @@ func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) 
 	if err != nil {
 		return nil, llb.State{}, sourceError(err, b.src)
 	}
-	if err := b.unsupported(et); err != nil {
-		return nil, llb.State{}, err
-	}
 	root := sllb.Download(in, b.f, et)
 	bin, err := sllb.Compile(in, b.f, et, p, root)
 	if err != nil {
 		return nil, llb.State{}, b.errAt(err, t, "platforms")
 	}
-	return et, bin, nil
+	return et, sllb.Compress(in, et, p, bin), nil
 }
 
 func (b *builder) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (client.Reference, error) {

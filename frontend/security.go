@@ -81,9 +81,6 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 	if err != nil {
 		return nil, sourceError(err, b.src)
 	}
-	if err := b.unsupported(et); err != nil {
-		return nil, err
-	}
 	set, err := b.confinement(ctx, t, et, et.BinaryName(mod.Path))
 	if err != nil {
 		return nil, err

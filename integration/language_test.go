@@ -185,24 +185,3 @@ func TestOutlineListsCredentials(t *testing.T) {
 	}
 }
 
-// TestNotYetBuiltValuesAreRefused: a value this version cannot build yet
-// (UPX) fails at its line instead of being dropped from the image.
-func TestNotYetBuiltValuesAreRefused(t *testing.T) {
-	t.Parallel()
-	dir := module(t, map[string]string{
-		"Slimfile": "slimfile: 1\nbuild:\n  compress: upx\n",
-		"go.mod":   "module example.com/notyet\n\ngo 1.22\n",
-		"main.go":  "package main\n\nfunc main() {}\n",
-	})
-	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64")
-	if err == nil {
-		t.Fatal("built values that are not implemented")
-	}
-	for _, want := range []string{
-		"Slimfile:4:13: build.compress: upx is not available",
-	} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
-		}
-	}
-}

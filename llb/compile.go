@@ -29,6 +29,9 @@ type Inputs struct {
 	Toolchain llb.State
 	// GOROOT is the Go root inside the toolchain image.
 	GOROOT string
+	// UPX is the named build context upx, which holds an upx binary for
+	// build.compress: upx; when nil, upx comes from the toolchain's PATH.
+	UPX *llb.State
 	// Frontend is the frontend's own image (on the build platform), whose
 	// binary repacks zoneinfo.zip (RepackCommand); when nil, the file is
 	// copied from the toolchain unchanged.

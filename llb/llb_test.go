@@ -827,3 +827,39 @@ func TestNoTzdataNoLayer(t *testing.T) {
 		t.Errorf("history %+v, want runtime files and the binary", img.History)
 	}
 }
+
+// compress: upx adds a step on the build platform, without network, that
+// packs the compiled binary in place, in the named context upx when given;
+// without compress the binary is Compile's.
+func TestCompressUPX(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1", "build: {compress: upx}")
+	in := inputs(true)
+	ctx := llb.Local("upx")
+	in.UPX = &ctx
+	bin, err := sllb.Compile(in, f, tg, linuxArm64, sllb.Download(in, f, tg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := marshal(t, sllb.Compress(in, tg, linuxArm64, bin), linuxArm64)
+	d, op := g.exec(t, "upx")
+	e := op.GetExec()
+	if args := strings.Join(e.Meta.Args, " "); args != "upx -q --best --lzma /out/svc" || e.Network != pb.NetMode_NONE {
+		t.Errorf("upx step: args %q network %v", args, e.Network)
+	}
+	if v, _ := envValue(e.Meta.Env, "PATH"); v != "/:/usr/local/bin:/usr/bin:/bin" {
+		t.Errorf("PATH in the upx context: %q", v)
+	}
+	if op.Platform.Architecture != buildPlatform.Architecture {
+		t.Errorf("upx runs on %s, want the build platform", op.Platform.Architecture)
+	}
+	if m := mount(t, op, "/out"); m.Readonly {
+		t.Error("the binary is read-only to upx")
+	}
+	if !strings.Contains(g.name(d), "some scanners flag them") {
+		t.Errorf("step name %q does not warn", g.name(d))
+	}
+	_, tg2 := parse(t, "slimfile: 1")
+	if got := sllb.Compress(in, tg2, linuxArm64, bin); got.Output() != bin.Output() {
+		t.Error("Compress changed the binary without compress: upx")
+	}
+}

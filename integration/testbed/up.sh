@@ -20,8 +20,9 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 log "packages"
 "$root/integration/testbed/packages.sh"
 
-log "tools (buildkitd, buildctl, docker-buildx)"
+log "tools (buildkitd, buildctl, docker-buildx, upx)"
 bin=$("$root/integration/testbed/tools.sh")
+upx=$("$root/integration/testbed/upx.sh")
 export PATH="$bin:$PATH"
 (cd "$root" && go build -o "$bin/slimfile-testbed" ./integration/testbed)
 
@@ -96,6 +97,7 @@ export BUILDKIT_HOST="unix://$sock"
 export SLIMFILE_REGISTRY="$registry"
 export SLIMFILE_FRONTEND="$registry/slimfile:dev"
 export BUILDX_BUILDER=slimfile
+export SLIMFILE_UPX_DIR="$upx"
 ENV
 log "test bed ready: source $state/env"
 echo "$state/env"
