@@ -184,4 +184,3 @@ func TestOutlineListsCredentials(t *testing.T) {
 		}
 	}
 }
-
