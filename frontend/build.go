@@ -216,6 +216,13 @@ func (b *builder) resolve(ctx context.Context, what, contextName, ref string, p 
 	if ref, err = normalizeRef(ref); err != nil {
 		return nil, err
 	}
+	return b.pin(ctx, what, ref, p, mode)
+}
+
+// pin resolves image ref (normalized) for platform p with resolve mode
+// mode and returns it pinned to the digest it resolves to now, with its
+// config applied.
+func (b *builder) pin(ctx context.Context, what, ref string, p ocispecs.Platform, mode string) (*resolved, error) {
 	named, dgst, cfg, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
 		LogName:  "resolve " + what + " " + ref,
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: mode},
@@ -307,12 +314,21 @@ func (b *builder) argValues(p *ocispecs.Platform) map[string]string {
 	return vars
 }
 
+// expanded is t with its ${...} values expanded for platform p.
+func (b *builder) expanded(t *spec.Target, p ocispecs.Platform) (*spec.Target, error) {
+	et, err := b.f.Expanded(t, b.argValues(&p))
+	if err != nil {
+		return nil, sourceError(err, b.src)
+	}
+	return et, nil
+}
+
 // compile returns the expanded target and the state holding its binary
 // for platform p.
 func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) (*spec.Target, llb.State, error) {
-	et, err := b.f.Expanded(t, b.argValues(&p))
+	et, err := b.expanded(t, p)
 	if err != nil {
-		return nil, llb.State{}, sourceError(err, b.src)
+		return nil, llb.State{}, err
 	}
 	root := sllb.Download(in, b.f, et)
 	bin, err := sllb.Compile(in, b.f, et, p, root)

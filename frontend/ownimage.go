@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 )
 
 // ownImage is the frontend's own image on the build platform, pinned by
@@ -21,24 +19,14 @@ func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
 	if src == "" {
 		return nil, nil
 	}
-	n, err := reference.ParseNormalizedNamed(src)
+	ref, err := normalizeRef(src)
 	if err != nil {
-		return nil, fmt.Errorf("the frontend image %q: %w", src, err)
+		return nil, fmt.Errorf("the frontend image: %w", err)
 	}
-	ref := reference.TagNameOnly(n).String()
-	bp := b.bc.BuildPlatforms[0]
-	named, dgst, _, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName: "resolve frontend " + ref,
-		// The image is on the builder: it runs this frontend.
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &bp, ResolveMode: llb.ResolveModePreferLocal.String()},
-	})
+	// The image is on the builder: it runs this frontend.
+	r, err := b.pin(ctx, "frontend", ref, b.bc.BuildPlatforms[0], llb.ResolveModePreferLocal.String())
 	if err != nil {
 		return nil, fmt.Errorf("resolving the frontend image %s, whose binary repacks zoneinfo.zip: %w", ref, err)
 	}
-	if n, err = reference.ParseNormalizedNamed(named); err != nil {
-		return nil, err
-	}
-	pinned := reference.TrimNamed(n).String() + "@" + dgst.String()
-	st := llb.Image(pinned, llb.Platform(bp), llb.WithCustomName("frontend "+pinned))
-	return &st, nil
+	return &r.state, nil
 }

@@ -77,9 +77,9 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 	// The profiles do not depend on the platform; values with ${TARGET*}
 	// are expanded for the first one.
 	p := ps[0]
-	et, err := b.f.Expanded(t, b.argValues(&p))
+	et, err := b.expanded(t, p)
 	if err != nil {
-		return nil, sourceError(err, b.src)
+		return nil, err
 	}
 	set, err := b.confinement(ctx, t, et, et.BinaryName(mod.Path))
 	if err != nil {

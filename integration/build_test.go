@@ -137,12 +137,7 @@ func TestExampleHello(t *testing.T) {
 // serveAndStop runs the hello server from the unpacked image, talks to it,
 // and checks that SIGTERM shuts it down gracefully.
 func serveAndStop(t *testing.T, img v1.Image, root string) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cmd, err := oci.Command(img, root, "-addr", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +170,17 @@ func serveAndStop(t *testing.T, img v1.Image, root string) {
 	if !strings.Contains(out.String(), "shut down") {
 		t.Errorf("no graceful shutdown in output:\n%s", out.String())
 	}
+}
+
+// freeAddr is a loopback address with a port nobody listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 func get(url string) (string, error) {
@@ -328,20 +334,16 @@ func TestBadSlimfilePointsAtLine(t *testing.T) {
 func TestBinariesOutput(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "hello")
-	dest := t.TempDir()
-	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0",
-		"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=Slimfile",
-		"--opt", "target=binaries", "--opt", "platform=linux/amd64,linux/arm/v7",
-		"--output", "type=local,dest="+dest)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, tail(string(out), 40))
+	dest, out, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64,linux/arm/v7")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, tail(out, 40))
 	}
 	checkStaticStripped(t, filepath.Join(dest, "linux_amd64", "hello"), "amd64")
 	checkStaticStripped(t, filepath.Join(dest, "linux_arm_v7", "hello"), "arm")
 	// The arm binary runs here through qemu-user (host time zone data).
-	out, err := exec.Command(filepath.Join(dest, "linux_arm_v7", "hello"), "-self-test").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Tokyo is UTC+09:00") {
-		t.Errorf("arm/v7 binary: %v %s", err, out)
+	self, err := exec.Command(filepath.Join(dest, "linux_arm_v7", "hello"), "-self-test").CombinedOutput()
+	if err != nil || !strings.Contains(string(self), "Tokyo is UTC+09:00") {
+		t.Errorf("arm/v7 binary: %v %s", err, self)
 	}
 }
 

@@ -189,12 +189,7 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 			c := newConfinedRun(t, img, map[string]string{"/etc/resolv.conf": resolv, "/etc/ssl/certs/ca-certificates.crt": ca})
 
 			// An HTTP server, /tmp from a handler, SIGTERM.
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := freeAddr(t)
 			cmd, id, out := c.command(label, "serve", addr)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
