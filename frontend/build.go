@@ -365,12 +365,19 @@ func (b *builder) start(ctx context.Context, t *spec.Target) (*sllb.Inputs, []oc
 
 // image builds t's image for every platform.
 func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	// The frontend's own image does not depend on go.mod or the
+	// toolchain: resolve it while they are read and resolved, as each is
+	// a round trip to BuildKit on every build, no-op ones included.
+	var own func() (*llb.State, error)
+	if t.Image.Tzdata {
+		own = b.ownImageAsync(ctx)
+	}
 	in, ps, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if t.Image.Tzdata {
-		if in.Frontend, err = b.ownImage(ctx); err != nil {
+	if own != nil {
+		if in.Frontend, err = own(); err != nil {
 			return nil, err
 		}
 	}

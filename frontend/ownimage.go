@@ -30,3 +30,21 @@ func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
 	}
 	return &r.state, nil
 }
+
+// ownImageAsync starts resolving the frontend's own image and returns a
+// function that waits for it.
+func (b *builder) ownImageAsync(ctx context.Context) func() (*llb.State, error) {
+	type result struct {
+		st  *llb.State
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		st, err := b.ownImage(ctx)
+		ch <- result{st, err}
+	}()
+	return func() (*llb.State, error) {
+		r := <-ch
+		return r.st, r.err
+	}
+}

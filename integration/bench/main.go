@@ -10,6 +10,8 @@
 // to a .go file, and a no-op rebuild, over several runs, and prints medians,
 // ratios against the expert Dockerfile, and image bytes against the floor:
 // gzip -9 of the stripped binary, the CA bundle and Go's zoneinfo.zip.
+// Last, it measures what starting a frontend from an image (# syntax=)
+// adds to every build, with a trivial Dockerfile (see gatewayCost).
 //
 //	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3
 //
@@ -116,6 +118,10 @@ func main() {
 	for _, subject := range strings.Split(*subjects, ",") {
 		bench(subject, *platform, *runs, *withKo)
 	}
+	builtin, gateway := gatewayCost(*runs)
+	fmt.Printf("\nA frontend run from an image (# syntax=): a trivial Dockerfile's no-op build takes %.3f s on the\n"+
+		"built-in frontend and %.3f s through # syntax=docker/dockerfile:1: +%.3f s for starting any frontend container.\n",
+		builtin, gateway, gateway-builtin)
 }
 
 func bench(subject, platform string, runs int, withKo bool) {
@@ -151,7 +157,7 @@ func bench(subject, platform string, runs int, withKo bool) {
 				floorBytes = floor(filepath.Join(filepath.Dir(dir), "Slimfile.tar"), platform)
 			}
 			os.RemoveAll(filepath.Dir(dir))
-			fmt.Fprintf(os.Stderr, "%s run %d %-18s cold %6.1fs warm %5.1fs no-op %4.1fs %d bytes\n", subject, r, v.name(),
+			fmt.Fprintf(os.Stderr, "%s run %d %-18s cold %6.1fs warm %5.2fs no-op %4.2fs %d bytes\n", subject, r, v.name(),
 				last(res.cold), last(res.warm), last(res.noop), res.bytes)
 		}
 	}
@@ -161,7 +167,7 @@ func bench(subject, platform string, runs int, withKo bool) {
 	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\tvs floor\t")
 	for _, v := range variants {
 		r := results[v.name()]
-		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f\t%d\t%.2f / %.2f / %.2f / %.3f\t%.3f\t\n", v.name(), median(r.cold), median(r.warm), median(r.noop), r.bytes,
+		fmt.Fprintf(w, "%s\t%.1f\t%.2f\t%.2f\t%d\t%.2f / %.2f / %.2f / %.3f\t%.3f\t\n", v.name(), median(r.cold), median(r.warm), median(r.noop), r.bytes,
 			median(r.cold)/median(ex.cold), median(r.warm)/median(ex.warm), median(r.noop)/median(ex.noop),
 			float64(r.bytes)/float64(ex.bytes), float64(r.bytes)/float64(floorBytes))
 	}
