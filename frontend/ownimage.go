@@ -9,12 +9,24 @@ import (
 
 // ownImage is the frontend's own image on the build platform, pinned by
 // digest, for build steps that run its binary (the zoneinfo.zip repack).
-// BuildKit names it in the "source" option when it runs a frontend from
-// an image (# syntax=, or --frontend gateway.v0 --opt source=...). Without
-// it, nil: the image then gets the toolchain's zoneinfo.zip unchanged. When
-// it is given but cannot be resolved, the build fails rather than quietly
-// giving another image (and digest) than the same inputs gave before.
+// BuildKit hands a frontend it runs from an image (# syntax=, or
+// --frontend gateway.v0 --opt source=...) the definition of that image,
+// pinned, in a file: reading it costs no round trip. A BuildKit too old to
+// do so still names the image in the "source" option, which is then
+// resolved. Without either, nil: the image then gets the toolchain's
+// zoneinfo.zip unchanged. When the image is named but cannot be resolved,
+// the build fails rather than quietly giving another image (and digest)
+// than the same inputs gave before.
 func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
+	if cf, ok := b.c.(currentFrontend); ok {
+		st, err := cf.CurrentFrontend()
+		if err != nil {
+			return nil, fmt.Errorf("reading the frontend image's definition: %w", err)
+		}
+		if st != nil {
+			return st, nil
+		}
+	}
 	src := b.bc.BuildOpts().Opts["source"]
 	if src == "" {
 		return nil, nil
@@ -29,6 +41,12 @@ func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
 		return nil, fmt.Errorf("resolving the frontend image %s, whose binary repacks zoneinfo.zip: %w", ref, err)
 	}
 	return &r.state, nil
+}
+
+// currentFrontend is implemented by the gateway client BuildKit's
+// grpcclient gives a frontend running in a container.
+type currentFrontend interface {
+	CurrentFrontend() (*llb.State, error)
 }
 
 // ownImageAsync starts resolving the frontend's own image and returns a

@@ -23,6 +23,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slimfile/slimfile/integration/oci"
+	sllb "github.com/slimfile/slimfile/llb"
 )
 
 // exampleModule copies examples/<name> into a temporary directory with its
@@ -126,6 +127,24 @@ func TestExampleHello(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStaticStripped(t, filepath.Join(root, "usr/local/bin/hello"), "amd64")
+
+	// The time zones are Go's zoneinfo.zip repacked by the frontend's own
+	// binary (the test bed's toolchain is this machine's Go).
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goZones, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "lib/time/zoneinfo.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repacked, err := sllb.RepackZoneinfo(goZones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(files["usr/local/go/lib/time/zoneinfo.zip"].Data, repacked) {
+		t.Errorf("the image's zoneinfo.zip is not Go's repacked (%d bytes, want %d)", len(files["usr/local/go/lib/time/zoneinfo.zip"].Data), len(repacked))
+	}
 
 	// The binary reads the image's own time zone data through ZONEINFO.
 	if out := runImage(t, img, "-self-test"); !strings.Contains(out, "Tokyo is UTC+09:00") {
