@@ -40,6 +40,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// go.mod is read beside the Slimfile (see earlyRead); subrequests
+	// need neither.
+	var early func() *earlyRead
+	if _, sub := bc.BuildOpts().Opts["requestid"]; !sub {
+		early = startEarlyRead(ctx, c)
+	}
 	src, err := bc.ReadEntrypoint(ctx, "YAML")
 	if err != nil {
 		return nil, err
@@ -65,7 +71,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if selErr != nil {
 		return nil, selErr
 	}
-	b := &builder{c: c, bc: bc, f: f, src: src}
+	b := &builder{c: c, bc: bc, f: f, src: src, early: early}
 	if b.f, err = f.Resolved(b.argValues(nil)); err != nil {
 		return nil, sourceError(err, src)
 	}
@@ -85,6 +91,9 @@ type builder struct {
 	bc  *dockerui.Client
 	f   *spec.File
 	src *dockerui.Source
+	// early waits for go.mod and go.sum read at the context root while
+	// the Slimfile was read (nil for subrequests).
+	early func() *earlyRead
 }
 
 // locate ties a build step to the Slimfile value at key (for target t),
@@ -109,27 +118,48 @@ func (b *builder) errAt(err error, t *spec.Target, key string) error {
 // depend on the target platform.
 func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, error) {
 	bp := b.bc.BuildPlatforms[0]
-	ctxSt, err := b.bc.MainContext(ctx)
+	mod, confirm, err := b.readGoMod(ctx)
 	if err != nil {
 		return nil, err
 	}
-	mod, err := b.readGoMod(ctx)
-	if err != nil {
-		return nil, err
+	// The main context needs .dockerignore, a round trip to BuildKit on
+	// every build: read it while the toolchain is resolved, and check the
+	// early read of go.mod against it.
+	var (
+		ctxSt     *llb.State
+		ctxErr    error
+		confirmed = true
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if ctxSt, ctxErr = b.bc.MainContext(ctx); ctxErr == nil && confirm != nil {
+			confirmed = confirm()
+		}
+	}()
+	goVersion, goErr := b.f.GoVersion(mod)
+	var tc *resolved
+	if goErr == nil {
+		tc, err = b.resolve(ctx, "toolchain", "golang", b.f.ToolchainRef(goVersion), bp)
 	}
-	goVersion, err := b.f.GoVersion(mod)
-	if err != nil {
-		return nil, b.errAt(err, t, "go")
+	<-done
+	switch {
+	case !confirmed:
+		// The early read of go.mod was not what the build sees.
+		b.early = nil
+		return b.inputs(ctx, t)
+	case ctxErr != nil:
+		return nil, ctxErr
+	case goErr != nil:
+		return nil, b.errAt(goErr, t, "go")
+	case err != nil:
+		return nil, b.errAt(err, t, "toolchain")
 	}
 	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate,
 		// --no-cache, or --no-cache-filter naming the target.
 		NoCache: b.bc.IsNoCache(t.Name)}
 	if in.CacheNS != "" {
 		in.CacheNS += "/"
-	}
-	tc, err := b.resolve(ctx, "toolchain", "golang", b.f.ToolchainRef(goVersion), bp)
-	if err != nil {
-		return nil, b.errAt(err, t, "toolchain")
 	}
 	if t.Build.Compress == "upx" {
 		if in.UPX, err = b.upx(ctx, t, bp); err != nil {
@@ -141,31 +171,6 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 		in.GOROOT = gorootFromEnv(tc.config.Config.Env)
 	}
 	return in, nil
-}
-
-// readGoMod reads <module>/go.mod and checks go.sum against it.
-func (b *builder) readGoMod(ctx context.Context) (*spec.GoMod, error) {
-	modPath := path.Join(b.f.Module, "go.mod")
-	sumPath := path.Join(b.f.Module, "go.sum")
-	ref, err := b.loadContext(ctx, "load "+modPath, modPath, sumPath)
-	if err != nil {
-		return nil, err
-	}
-	dt, err := dockerui.ReadFile(ctx, ref, modPath)
-	if err != nil {
-		err = fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
-		return nil, b.errAt(err, nil, "module")
-	}
-	mod, err := spec.ParseGoMod(modPath, dt)
-	if err != nil {
-		return nil, err
-	}
-	if mod.Requires {
-		if _, err := dockerui.ReadFile(ctx, ref, sumPath); err != nil {
-			return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
-		}
-	}
-	return mod, nil
 }
 
 // loadContext solves the given paths of the build context (after

@@ -66,9 +66,13 @@ func (b *builder) readContextFile(ctx context.Context, name string) ([]byte, err
 // profiles builds t's profiles output: the seccomp and AppArmor profiles
 // and a Kubernetes securityContext, for --output type=local.
 func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	mod, err := b.readGoMod(ctx)
+	mod, confirm, err := b.readGoMod(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if confirm != nil && !confirm() {
+		b.early = nil
+		return b.profiles(ctx, t)
 	}
 	ps, err := b.platforms(t)
 	if err != nil {

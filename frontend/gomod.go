@@ -1,0 +1,62 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// readGoMod reads <module>/go.mod and checks go.sum against it. When it
+// used the early read, confirm is not nil: the caller runs it (beside
+// other work, as it may read .dockerignore) and, when it says false, sets
+// b.early to nil and starts again.
+func (b *builder) readGoMod(ctx context.Context) (mod *spec.GoMod, confirm func() bool, err error) {
+	if b.early != nil && b.f.Module == "." {
+		// Any problem with the early read is left to the read below to
+		// report, with the main context as the build will see it.
+		if e := b.early(); e != nil {
+			if mod, err := b.parseGoMod(ctx, e.ref); err == nil {
+				return mod, func() bool { return confirmEarly(ctx, b.bc, e) }, nil
+			}
+		}
+	}
+	paths := modPaths(b.f.Module)
+	ref, err := b.loadContext(ctx, "load "+paths[0], paths...)
+	if err != nil {
+		return nil, nil, err
+	}
+	mod, err = b.parseGoMod(ctx, ref)
+	return mod, nil, err
+}
+
+// parseGoMod parses <module>/go.mod in ref and checks that go.sum is there
+// when go.mod requires other modules.
+func (b *builder) parseGoMod(ctx context.Context, ref client.Reference) (*spec.GoMod, error) {
+	paths := modPaths(b.f.Module)
+	modPath, sumPath := paths[0], paths[1]
+	dt, err := dockerui.ReadFile(ctx, ref, modPath)
+	if err != nil {
+		err = fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
+		return nil, b.errAt(err, nil, "module")
+	}
+	mod, err := spec.ParseGoMod(modPath, dt)
+	if err != nil {
+		return nil, err
+	}
+	if mod.Requires {
+		if _, err := dockerui.ReadFile(ctx, ref, sumPath); err != nil {
+			return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
+		}
+	}
+	return mod, nil
+}
+
+// modPaths are go.mod and go.sum of the module in directory dir.
+func modPaths(dir string) []string {
+	return []string{path.Join(dir, "go.mod"), path.Join(dir, "go.sum")}
+}
