@@ -22,10 +22,10 @@ fuzz:
 
 # Build times and image sizes: Slimfile vs expert and naive Dockerfiles and ko,
 # and bytes against the floor (empties the builder's cache for each cold run;
-# RUNS=5 make bench). docs/benchmark.md holds the latest table.
+# RUNS=5 ROUNDS=15 make bench). docs/benchmark.md holds the latest table.
 bench: testbed
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
-	  go run ./integration/bench -runs $${RUNS:-3}
+	  go run ./integration/bench -runs $${RUNS:-3} -rounds $${ROUNDS:-10}
 
 testbed:
 	./integration/testbed/up.sh >/dev/null

@@ -9,30 +9,38 @@ import (
 // frontend's own cost.
 const trivial = "FROM scratch\nCOPY hello /hello\n"
 
-// gatewayCost measures what BuildKit adds to every build whose frontend
-// runs from an image (`# syntax=`, as a Slimfile's does): the median no-op
-// build of a trivial Dockerfile on the built-in frontend, and through
-// `# syntax=docker/dockerfile:1`, the same frontend code started in a
-// container. Their difference is a floor under the gap between any
-// `# syntax=` build and a Dockerfile on the built-in frontend.
-func gatewayCost(runs int) (builtin, gateway float64) {
+// frontendCosts are median no-op build times that show what BuildKit adds
+// to every build whose frontend runs from an image (`# syntax=`, as a
+// Slimfile's does).
+type frontendCosts struct {
+	builtin float64 // a trivial Dockerfile on the built-in frontend
+	syntax  float64 // the same through # syntax=docker/dockerfile:1
+	null    float64 // a frontend that builds nothing, through # syntax=
+}
+
+// measureFrontendCosts builds each of frontendCosts' subjects once, then
+// rounds of no-op builds, interleaved so that drift in the machine's load
+// touches all alike. The null frontend's time is a floor under every
+// `# syntax=` build: BuildKit resolving, starting and stopping the
+// frontend's container, and exporting.
+func measureFrontendCosts(rounds int, null string) frontendCosts {
 	tmp, err := os.MkdirTemp("", "slimfile-bench-gateway-")
 	check(err)
 	defer os.RemoveAll(tmp)
 	check(os.WriteFile(filepath.Join(tmp, "hello"), []byte("hello\n"), 0o644))
 	check(os.WriteFile(filepath.Join(tmp, "Dockerfile.builtin"), []byte(trivial), 0o644))
 	check(os.WriteFile(filepath.Join(tmp, "Dockerfile.syntax"), []byte("# syntax=docker/dockerfile:1\n"+trivial), 0o644))
-	b := &buildkitVariant{"built-in", "Dockerfile.builtin"}
-	g := &buildkitVariant{"# syntax=", "Dockerfile.syntax"}
-	b.build(tmp, "linux/amd64", false)
-	g.build(tmp, "linux/amd64", false)
-	var bs, gs []float64
-	// Interleaved, so that drift in the machine's load touches both.
-	for range max(3*runs, 9) {
-		t, _ := b.build(tmp, "linux/amd64", false)
-		bs = append(bs, t)
-		t, _ = g.build(tmp, "linux/amd64", false)
-		gs = append(gs, t)
+	check(os.WriteFile(filepath.Join(tmp, "Nullfile"), []byte("# syntax="+null+"\n"), 0o644))
+	vs := []*buildkitVariant{{"built-in", "Dockerfile.builtin"}, {"# syntax=", "Dockerfile.syntax"}, {"null frontend", "Nullfile"}}
+	times := make([][]float64, len(vs))
+	for _, v := range vs {
+		v.build(tmp, "linux/amd64", false)
 	}
-	return median(bs), median(gs)
+	for range rounds {
+		for i, v := range vs {
+			t, _ := v.build(tmp, "linux/amd64", false)
+			times[i] = append(times[i], t)
+		}
+	}
+	return frontendCosts{median(times[0]), median(times[1]), median(times[2])}
 }

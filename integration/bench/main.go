@@ -1,7 +1,8 @@
 // Command bench compares build times and image sizes of Go services built
-// four ways: their Slimfile, an expert hand-written Dockerfile
+// five ways: their Slimfile, an expert hand-written Dockerfile
 // (cache-mounted download and build, bind-mounted source, native
-// cross-compile, scratch) and the seeds' naive multi-stage Dockerfile
+// cross-compile, scratch) on BuildKit's built-in Dockerfile frontend and
+// through # syntax=docker/dockerfile:1, the seeds' naive multi-stage Dockerfile
 // (COPY . . then go build; its final stage is scratch here, as alpine
 // cannot be pulled), all on the local test bed's buildkitd, and ko (on this
 // machine's Go, pushing to the loopback registry, on a distroless-like
@@ -10,10 +11,12 @@
 // to a .go file, and a no-op rebuild, over several runs, and prints medians,
 // ratios against the expert Dockerfile, and image bytes against the floor:
 // gzip -9 of the stripped binary, the CA bundle and Go's zoneinfo.zip.
+// Warm and no-op builds run in interleaved rounds, after the cold runs.
 // Last, it measures what starting a frontend from an image (# syntax=)
-// adds to every build, with a trivial Dockerfile (see gatewayCost).
+// adds to every build, with a trivial Dockerfile and with a frontend that
+// builds nothing (see measureFrontendCosts).
 //
-//	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3
+//	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3 -rounds 10
 //
 // It empties the builder's cache (buildctl prune --all) for each cold run.
 package main
@@ -106,7 +109,8 @@ type result struct {
 
 func main() {
 	subjects := flag.String("subjects", "examples/grpc-health,examples/hello", "comma-separated Go modules to build, each with a Slimfile")
-	runs := flag.Int("runs", 3, "runs per variant")
+	runs := flag.Int("runs", 3, "cold builds per variant")
+	rounds := flag.Int("rounds", 10, "interleaved rounds of warm and no-op builds (the naive Dockerfile, whose warm build is a cold one, takes part in the first runs of them)")
 	platform := flag.String("platform", "linux/amd64", "target platform")
 	withKo := flag.Bool("ko", true, "include ko (installed from the Go module proxy into the tool cache)")
 	flag.Parse()
@@ -114,62 +118,87 @@ func main() {
 		fail(fmt.Errorf("source the test bed env first: source \"$(integration/testbed/up.sh)\""))
 	}
 	dockerfileFrontend()
-	fmt.Printf("%s, median of %d runs, %d CPUs, %s\n", *platform, *runs, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	null := nullFrontend()
+	fmt.Printf("%s, %d cold runs and %d rounds of warm and no-op builds, medians, %d CPUs, %s\n", *platform, *runs, *rounds, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 	for _, subject := range strings.Split(*subjects, ",") {
-		bench(subject, *platform, *runs, *withKo)
+		bench(subject, *platform, *runs, *rounds, *withKo)
 	}
-	builtin, gateway := gatewayCost(*runs)
-	fmt.Printf("\nA frontend run from an image (# syntax=): a trivial Dockerfile's no-op build takes %.3f s on the\n"+
-		"built-in frontend and %.3f s through # syntax=docker/dockerfile:1: +%.3f s for starting any frontend container.\n",
-		builtin, gateway, gateway-builtin)
+	fc := measureFrontendCosts(max(*rounds, 9), null)
+	fmt.Printf("\nNo-op builds whose frontend runs from an image (# syntax=), medians of %d: a trivial Dockerfile takes %.3f s on the\n"+
+		"built-in frontend and %.3f s through # syntax=docker/dockerfile:1; a frontend that builds nothing takes %.3f s,\n"+
+		"the floor under any # syntax= build here.\n", max(*rounds, 9), fc.builtin, fc.syntax, fc.null)
 }
 
-func bench(subject, platform string, runs int, withKo bool) {
+func bench(subject, platform string, runs, rounds int, withKo bool) {
 	goVersion := goLine(subject)
+	naive := &buildkitVariant{"naive multi-stage", "Dockerfile.naive"}
 	variants := []variant{
 		&buildkitVariant{"slimfile", "Slimfile"},
 		&buildkitVariant{"expert Dockerfile", "Dockerfile.expert"},
 		&buildkitVariant{"expert, # syntax=", "Dockerfile.expert-syntax"},
-		&buildkitVariant{"naive multi-stage", "Dockerfile.naive"},
+		naive,
 	}
 	if withKo {
 		variants = append(variants, newKo(goVersion, platform))
 	}
 	results := map[string]*result{}
+	for _, v := range variants {
+		results[v.name()] = &result{}
+	}
 	var floorBytes int64
+	// Cold builds, each from an emptied builder (empty Go caches for ko),
+	// then the image, exported by a no-op build.
 	for r := 1; r <= runs; r++ {
 		for _, v := range variants {
 			res := results[v.name()]
-			if res == nil {
-				res = &result{}
-				results[v.name()] = res
-			}
 			dir := prepare(subject, goVersion)
 			v.cold()
 			t, _ := v.build(dir, platform, false)
 			res.cold = append(res.cold, t)
-			touch(filepath.Join(dir, "main.go"), r)
-			t, _ = v.build(dir, platform, false)
-			res.warm = append(res.warm, t)
-			t, res.bytes = v.build(dir, platform, true)
-			res.noop = append(res.noop, t)
+			_, res.bytes = v.build(dir, platform, true)
 			if v.name() == "slimfile" && floorBytes == 0 {
 				floorBytes = floor(filepath.Join(filepath.Dir(dir), "Slimfile.tar"), platform)
 			}
 			os.RemoveAll(filepath.Dir(dir))
-			fmt.Fprintf(os.Stderr, "%s run %d %-18s cold %6.1fs warm %5.2fs no-op %4.2fs %d bytes\n", subject, r, v.name(),
-				last(res.cold), last(res.warm), last(res.noop), res.bytes)
+			fmt.Fprintf(os.Stderr, "%s cold run %d %-18s %6.1fs %d bytes\n", subject, r, v.name(), last(res.cold), res.bytes)
 		}
 	}
-	ex := results["expert Dockerfile"]
+	// Warm and no-op builds: every variant keeps its caches beside the
+	// others', and rounds interleave the variants, so that drift in the
+	// machine's load touches all alike. Each edit is unique, so every
+	// warm build compiles (the two expert variants share their steps).
+	dirs := map[string]string{}
+	for _, v := range variants {
+		dirs[v.name()] = prepare(subject, goVersion)
+		v.build(dirs[v.name()], platform, false)
+	}
+	for r := 1; r <= rounds; r++ {
+		for _, v := range variants {
+			if v == variant(naive) && r > runs {
+				continue // its warm build is a cold one: runs of them are enough
+			}
+			res, dir := results[v.name()], dirs[v.name()]
+			touch(filepath.Join(dir, "main.go"), r)
+			t, _ := v.build(dir, platform, false)
+			res.warm = append(res.warm, t)
+			t, _ = v.build(dir, platform, false)
+			res.noop = append(res.noop, t)
+		}
+		fmt.Fprintf(os.Stderr, "%s round %d of warm and no-op builds done\n", subject, r)
+	}
+	for _, dir := range dirs {
+		os.RemoveAll(filepath.Dir(dir))
+	}
+	ex, sx := results["expert Dockerfile"], results["expert, # syntax="]
 	fmt.Printf("\n%s (floor %d bytes)\n", subject, floorBytes)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\tvs floor\t")
+	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\tvs expert # syntax= (warm/no-op)\tvs floor\t")
 	for _, v := range variants {
 		r := results[v.name()]
-		fmt.Fprintf(w, "%s\t%.1f\t%.2f\t%.2f\t%d\t%.2f / %.2f / %.2f / %.3f\t%.3f\t\n", v.name(), median(r.cold), median(r.warm), median(r.noop), r.bytes,
+		fmt.Fprintf(w, "%s\t%.1f\t%.2f\t%.3f\t%d\t%.2f / %.2f / %.2f / %.3f\t%.2f / %.2f\t%.3f\t\n", v.name(), median(r.cold), median(r.warm), median(r.noop), r.bytes,
 			median(r.cold)/median(ex.cold), median(r.warm)/median(ex.warm), median(r.noop)/median(ex.noop),
-			float64(r.bytes)/float64(ex.bytes), float64(r.bytes)/float64(floorBytes))
+			float64(r.bytes)/float64(ex.bytes), median(r.warm)/median(sx.warm), median(r.noop)/median(sx.noop),
+			float64(r.bytes)/float64(floorBytes))
 	}
 	w.Flush()
 }

@@ -41,19 +41,42 @@ func dockerfileFrontend() {
 			}
 		}
 	}
-	dir, err := os.MkdirTemp("", "slimfile-bench-dockerfile-")
+	publishFrontend(bin, reg+"/docker/dockerfile:1")
+}
+
+// nullFrontend builds the frontend that builds nothing (./nullfrontend)
+// and publishes it in the loopback registry; it returns its reference.
+func nullFrontend() string {
+	dir, err := os.MkdirTemp("", "slimfile-bench-null-")
 	check(err)
 	defer os.RemoveAll(dir)
-	check(exec.Command("cp", bin, filepath.Join(dir, "dockerfile-frontend")).Run())
+	bin := filepath.Join(dir, "nullfrontend")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./integration/bench/nullfrontend")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fail(fmt.Errorf("building the null frontend: %v\n%s", err, out))
+	}
+	ref := os.Getenv("SLIMFILE_REGISTRY") + "/bench/nullfrontend:1"
+	publishFrontend(bin, ref)
+	return ref
+}
+
+// publishFrontend pushes an image that runs the frontend binary bin, with
+// the labels BuildKit reads from a frontend image, as ref.
+func publishFrontend(bin, ref string) {
+	dir, err := os.MkdirTemp("", "slimfile-bench-frontend-")
+	check(err)
+	defer os.RemoveAll(dir)
+	check(exec.Command("cp", bin, filepath.Join(dir, "frontend")).Run())
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(`FROM scratch
-COPY dockerfile-frontend /bin/dockerfile-frontend
+COPY frontend /bin/frontend
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
-ENTRYPOINT ["/bin/dockerfile-frontend"]
+ENTRYPOINT ["/bin/frontend"]
 `), 0o644))
-	out, err = exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
-		"--output", "type=image,name="+reg+"/docker/dockerfile:1,push=true,registry.insecure=true").CombinedOutput()
+	out, err := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
+		"--output", "type=image,name="+ref+",push=true,registry.insecure=true").CombinedOutput()
 	if err != nil {
-		fail(fmt.Errorf("publishing docker/dockerfile:1: %v\n%s", err, out))
+		fail(fmt.Errorf("publishing %s: %v\n%s", ref, err, out))
 	}
 }
