@@ -24,7 +24,7 @@ const contextLocal = dockerui.DefaultLocalNameContext
 // used only once confirmEarly has checked the guess against the main
 // context dockerui builds.
 type earlyRead struct {
-	ref   client.Reference
+	files moduleFiles
 	attrs map[string]string // of the local source that was read
 }
 
@@ -43,6 +43,15 @@ func startEarlyRead(ctx context.Context, c client.Client) func() *earlyRead {
 
 func readEarly(ctx context.Context, c client.Client) *earlyRead {
 	opts := c.BuildOpts()
+	key := contextLocal
+	if v, ok := opts.Opts["contextkey"]; ok {
+		key = v
+	}
+	if opts.Opts[key] != "" {
+		// A git or HTTP context: there is no local to read (and a
+		// failed step in the progress would only confuse).
+		return nil
+	}
 	sid := opts.SessionID
 	if v, ok := opts.Opts["local-sessionid:"+contextLocal]; ok {
 		sid = v
@@ -65,7 +74,7 @@ func readEarly(ctx context.Context, c client.Client) *earlyRead {
 	if err != nil {
 		return nil
 	}
-	return &earlyRead{ref: ref, attrs: src.Attrs}
+	return &earlyRead{files: readModuleFiles(ctx, ref, "."), attrs: src.Attrs}
 }
 
 // confirmEarly tells whether e read what reading go.mod and go.sum from

@@ -1,6 +1,12 @@
 package integration
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,5 +71,52 @@ func TestGoModReadBesideSlimfile(t *testing.T) {
 				t.Errorf("go.mod was loaded in %d steps, want 2:\n%s", n, tail(b.out, 60))
 			}
 		})
+	}
+}
+
+// TestHTTPContext: a module served as a tarball over HTTP builds (the
+// context is BuildKit's download, not a local directory) with no failed
+// step on the way: go.mod is not looked for in a local that is not there.
+func TestHTTPContext(t *testing.T) {
+	t.Parallel()
+	var tgz bytes.Buffer
+	zw := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(zw)
+	for _, f := range []struct{ name, content string }{
+		{"Slimfile", "# syntax=" + frontend + "\nslimfile: 1\n"},
+		{"go.mod", "module example.com/fromhttp\n\ngo 1.22\n"},
+		{"main.go", "package main\n\nfunc main() { println(\"built from an HTTP context\") }\n"},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.content))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/gzip")
+		w.Write(tgz.Bytes())
+	}))
+	defer srv.Close()
+
+	dest := filepath.Join(t.TempDir(), "image.tar")
+	b, err := run(t, dest, "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--opt", "context="+srv.URL+"/module.tar.gz", "--opt", "filename=Slimfile", "--opt", "platform=linux/amd64",
+		"--output", "type=oci,dest="+dest)
+	imgs := mustBuild(t, b, err)
+	if out := runImage(t, imgs["linux/amd64"]); !strings.Contains(out, "built from an HTTP context") {
+		t.Errorf("output %q", out)
+	}
+	// Looking for go.mod in a local directory the client did not send
+	// fails, and buildctl prints the failed step at the end.
+	if strings.Contains(b.out, "load go.mod") || regexp.MustCompile(`(?m)^#\d+ ERROR`).MatchString(b.out) {
+		t.Errorf("a step failed or was cut short on the way:\n%s", tail(b.out, 60))
 	}
 }
