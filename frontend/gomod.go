@@ -4,12 +4,38 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 
 	"github.com/slimfile/slimfile/spec"
 )
+
+// moduleFiles is what the frontend reads of a module: go.mod, and whether
+// go.sum is there.
+type moduleFiles struct {
+	mod    []byte
+	modErr error
+	hasSum bool
+}
+
+// readModuleFiles reads go.mod and looks for go.sum in directory dir of
+// ref, side by side: each is a round trip to BuildKit.
+func readModuleFiles(ctx context.Context, ref client.Reference, dir string) moduleFiles {
+	paths := modPaths(dir)
+	var m moduleFiles
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, err := ref.StatFile(ctx, client.StatRequest{Path: paths[1]})
+		m.hasSum = err == nil
+	}()
+	m.mod, m.modErr = dockerui.ReadFile(ctx, ref, paths[0])
+	wg.Wait()
+	return m
+}
 
 // readGoMod reads <module>/go.mod and checks go.sum against it. When it
 // used the early read, confirm is not nil: the caller runs it (beside
@@ -20,7 +46,7 @@ func (b *builder) readGoMod(ctx context.Context) (mod *spec.GoMod, confirm func(
 		// Any problem with the early read is left to the read below to
 		// report, with the main context as the build will see it.
 		if e := b.early(); e != nil {
-			if mod, err := b.parseGoMod(ctx, e.ref); err == nil {
+			if mod, err := b.parseGoMod(e.files); err == nil {
 				return mod, func() bool { return confirmEarly(ctx, b.bc, e) }, nil
 			}
 		}
@@ -30,28 +56,25 @@ func (b *builder) readGoMod(ctx context.Context) (mod *spec.GoMod, confirm func(
 	if err != nil {
 		return nil, nil, err
 	}
-	mod, err = b.parseGoMod(ctx, ref)
+	mod, err = b.parseGoMod(readModuleFiles(ctx, ref, b.f.Module))
 	return mod, nil, err
 }
 
-// parseGoMod parses <module>/go.mod in ref and checks that go.sum is there
+// parseGoMod parses the module's go.mod and checks that go.sum is there
 // when go.mod requires other modules.
-func (b *builder) parseGoMod(ctx context.Context, ref client.Reference) (*spec.GoMod, error) {
+func (b *builder) parseGoMod(files moduleFiles) (*spec.GoMod, error) {
 	paths := modPaths(b.f.Module)
 	modPath, sumPath := paths[0], paths[1]
-	dt, err := dockerui.ReadFile(ctx, ref, modPath)
-	if err != nil {
-		err = fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
+	if files.modErr != nil {
+		err := fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
 		return nil, b.errAt(err, nil, "module")
 	}
-	mod, err := spec.ParseGoMod(modPath, dt)
+	mod, err := spec.ParseGoMod(modPath, files.mod)
 	if err != nil {
 		return nil, err
 	}
-	if mod.Requires {
-		if _, err := dockerui.ReadFile(ctx, ref, sumPath); err != nil {
-			return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
-		}
+	if mod.Requires && !files.hasSum {
+		return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
 	}
 	return mod, nil
 }
