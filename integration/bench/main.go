@@ -149,7 +149,7 @@ func bench(subject, platform string, runs, rounds int, withKo bool) {
 	// Cold builds, each from an emptied builder (empty Go caches for ko),
 	// then the image, exported by a no-op build.
 	for r := 1; r <= runs; r++ {
-		for _, v := range variants {
+		for _, v := range rotated(variants, r) {
 			res := results[v.name()]
 			dir := prepare(subject, goVersion)
 			v.cold()
@@ -173,7 +173,7 @@ func bench(subject, platform string, runs, rounds int, withKo bool) {
 		v.build(dirs[v.name()], platform, false)
 	}
 	for r := 1; r <= rounds; r++ {
-		for _, v := range variants {
+		for _, v := range rotated(variants, r) {
 			if v == variant(naive) && r > runs {
 				continue // its warm build is a cold one: runs of them are enough
 			}
@@ -201,6 +201,15 @@ func bench(subject, platform string, runs, rounds int, withKo bool) {
 			float64(r.bytes)/float64(floorBytes))
 	}
 	w.Flush()
+}
+
+// rotated is vs starting at its r-th element (wrapping around): each run
+// or round starts with another variant, so that none always follows the
+// same one (ko's cold build leaves hundreds of megabytes of Go caches to
+// be written back, the builder's prune deletes as much) or goes first.
+func rotated[T any](vs []T, r int) []T {
+	i := r % len(vs)
+	return append(append([]T{}, vs[i:]...), vs[:i]...)
 }
 
 // prepare copies the subject into a fresh directory (src inside a
