@@ -176,7 +176,7 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 // loadContext solves the given paths of the build context (after
 // .dockerignore), for the frontend to read.
 func (b *builder) loadContext(ctx context.Context, name string, paths ...string) (client.Reference, error) {
-	st, err := b.bc.MainContext(ctx, llb.FollowPaths(paths), llb.WithCustomName(name))
+	st, err := b.bc.MainContext(ctx, llb.FollowPaths(paths), llb.SharedKeyHint(fileKeyHint(paths[0])), llb.WithCustomName(name))
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +189,16 @@ func (b *builder) loadContext(ctx context.Context, name string, paths ...string)
 		return nil, err
 	}
 	return res.SingleRef()
+}
+
+// fileKeyHint is the shared key hint of a read of a few files of the build
+// context. BuildKit keeps one copy of a local per shared key hint and
+// brings it up to date at each read: reads of a few files under the main
+// context's own hint would share its copy with the whole context's sync,
+// and the two would undo each other's work (dockerui reads .dockerignore
+// under a hint of its own for the same reason).
+func fileKeyHint(path string) string {
+	return contextLocal + "-" + path
 }
 
 // resolved is an image from a named context or a registry.

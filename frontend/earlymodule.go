@@ -56,7 +56,7 @@ func readEarly(ctx context.Context, c client.Client) *earlyRead {
 	if v, ok := opts.Opts["local-sessionid:"+contextLocal]; ok {
 		sid = v
 	}
-	st := llb.Local(contextLocal, llb.SessionID(sid), llb.SharedKeyHint(contextLocal),
+	st := llb.Local(contextLocal, llb.SessionID(sid), llb.SharedKeyHint(fileKeyHint(modPaths(".")[0])),
 		llb.FollowPaths(modPaths(".")), llb.WithCustomName("load go.mod"))
 	def, err := st.Marshal(ctx)
 	if err != nil {
@@ -98,13 +98,17 @@ func confirmEarly(ctx context.Context, bc *dockerui.Client, e *earlyRead) bool {
 // sameRead tells whether def, the main context narrowed to go.mod and
 // go.sum, gives the files that the local source with attrs gave: it is
 // the same local source but for its exclude patterns, and they exclude
-// neither file.
+// neither file. The shared key hints, which say where BuildKit keeps its
+// copy of the files, do not count.
 func sameRead(attrs map[string]string, def *llb.Definition) bool {
 	src, ok := localSource(def)
 	if !ok {
 		return false // a git or HTTP context, or frontend inputs
 	}
+	attrs = maps.Clone(attrs)
+	delete(attrs, pb.AttrSharedKeyHint)
 	want := maps.Clone(src.Attrs)
+	delete(want, pb.AttrSharedKeyHint)
 	var excludes []string
 	if v, ok := want[pb.AttrExcludePatterns]; ok {
 		if err := json.Unmarshal([]byte(v), &excludes); err != nil {

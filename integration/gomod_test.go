@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,62 @@ func TestHTTPContext(t *testing.T) {
 	// fails, and buildctl prints the failed step at the end.
 	if strings.Contains(b.out, "load go.mod") || regexp.MustCompile(`(?m)^#\d+ ERROR`).MatchString(b.out) {
 		t.Errorf("a step failed or was cut short on the way:\n%s", tail(b.out, 60))
+	}
+}
+
+// contextBytes is the most bytes one step sent of the build context, in
+// plain progress ("transferring context: 4.19MB").
+func contextBytes(t *testing.T, out string) float64 {
+	t.Helper()
+	units := map[string]float64{"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+	most := 0.0
+	for _, m := range regexp.MustCompile(`transferring context: ([0-9.]+)(B|kB|MB|GB)`).FindAllStringSubmatch(out, -1) {
+		n, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, n*units[m[2]])
+	}
+	return most
+}
+
+// TestContextNotSentAgain: rebuilding sends only what changed of the build
+// context, also when a Dockerfile is built from the same directory in
+// between. BuildKit keeps one copy of a local directory per shared key
+// hint; the frontend's reads of go.mod once shared the main context's and
+// made every build after a Dockerfile's send the whole context again.
+func TestContextNotSentAgain(t *testing.T) {
+	t.Parallel()
+	blob := make([]byte, 4<<20)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	dir := module(t, map[string]string{
+		"Slimfile":   "slimfile: 1\n",
+		"Dockerfile": "FROM scratch\nCOPY . /ctx/\n",
+		"go.mod":     "module example.com/resend\n\ngo 1.22\n",
+		"main.go":    "package main\n\nfunc main() {}\n",
+		"blob.bin":   string(blob),
+	})
+	dockerfile := func() *build {
+		dest := filepath.Join(t.TempDir(), "image.tar")
+		b, err := run(t, dest, "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
+			"--local", "context="+dir, "--local", "dockerfile="+dir, "--output", "type=oci,dest="+dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	slimfile := func() *build {
+		b, err := buildctl(t, dir, "--opt", "platform=linux/amd64")
+		mustBuild(t, b, err)
+		return b
+	}
+	slimfile()
+	dockerfile()
+	for i, b := range []*build{slimfile(), dockerfile(), slimfile()} {
+		if n := contextBytes(t, b.out); n > 1e6 {
+			t.Errorf("build %d after the first two sent %.0f bytes of an unchanged context:\n%s", i+1, n, tail(b.out, 60))
+		}
 	}
 }
