@@ -45,6 +45,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	var early func() *earlyRead
 	if _, sub := bc.BuildOpts().Opts["requestid"]; !sub {
 		early = startEarlyRead(ctx, c)
+		// A Slimfile with errors ends the build before go.mod is looked
+		// at: let the read finish rather than show it cut short.
+		defer early()
 	}
 	src, err := bc.ReadEntrypoint(ctx, "YAML")
 	if err != nil {

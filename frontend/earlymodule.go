@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -30,15 +31,15 @@ type earlyRead struct {
 
 // startEarlyRead starts reading go.mod and go.sum at the root of the
 // local build context, without .dockerignore (not read yet), and returns
-// a function that waits for the read: nil when it failed, which is never
-// an error of the build (the module may be elsewhere, the context not a
-// local directory).
+// a function that waits for the read (and may be called again): nil when
+// it failed, which is never an error of the build (the module may be
+// elsewhere, the context not a local directory).
 func startEarlyRead(ctx context.Context, c client.Client) func() *earlyRead {
 	ch := make(chan *earlyRead, 1)
 	go func() {
 		ch <- readEarly(ctx, c)
 	}()
-	return func() *earlyRead { return <-ch }
+	return sync.OnceValue(func() *earlyRead { return <-ch })
 }
 
 func readEarly(ctx context.Context, c client.Client) *earlyRead {
