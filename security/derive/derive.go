@@ -1,0 +1,541 @@
+// Package derive reads a linked, stripped Go binary for Linux and finds
+// every system call it can make: each system call instruction in the
+// linked code, with the call number traced back to a constant, through
+// the wrappers (syscall.Syscall, golang.org/x/sys/unix.Syscall, the
+// runtime's own) that pass the number on, to the place that names it.
+//
+// Function bounds come from Go's pclntab, which stripping keeps; the code
+// is decoded with golang.org/x/arch for amd64, arm64 and arm. Every site is
+// taken, not only those reachable from main: the linker has already
+// dropped dead code. Where a number cannot be traced (it is computed, read
+// from memory, or the code is not understood), the function is reported in
+// Result.Unresolved and the caller must not trust the set alone.
+package derive
+
+import (
+	"debug/elf"
+	"debug/gosym"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+)
+
+// Result is what a binary can call.
+type Result struct {
+	// GOARCH is the binary's architecture.
+	GOARCH string
+	// Calls maps each system call name to the functions that make it
+	// (at most three, for reports).
+	Calls map[string][]string
+	// Unnamed are call numbers found that the architecture's table does
+	// not name.
+	Unnamed []uint64
+	// Unresolved lists where a call number could not be traced.
+	Unresolved []Unresolved
+}
+
+// Unresolved is a function whose system call number is not known.
+type Unresolved struct {
+	Func string
+	Why  string
+}
+
+func (u Unresolved) String() string { return u.Func + ": " + u.Why }
+
+// Names are the system calls found, sorted.
+func (r *Result) Names() []string {
+	names := make([]string, 0, len(r.Calls))
+	for n := range r.Calls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrUnsupported is returned for binaries of an architecture (or a
+// format) the package does not decode.
+var ErrUnsupported = errors.New("unsupported binary")
+
+// arch is what the analysis needs to know of one architecture.
+type arch struct {
+	goarch string
+	// regs is the number of general registers the decoder numbers.
+	regs int
+	// trap is where a system call instruction takes its number.
+	trap loc
+	// callPush is the callee's entry stack pointer minus the caller's at
+	// a call (a tail jump has none).
+	callPush int64
+	// syscallClobbers are the registers a system call changes.
+	syscallClobbers []int
+	// decode decodes the instruction at pc, with the function's code
+	// from pc on; it reports false when it does not understand it.
+	decode func(t *text, pc uint64) (inst, bool)
+	// fixed is the instruction width of fixed-width architectures: an
+	// instruction not understood is skipped (it makes every register
+	// unknown); on x86 nothing after it can be decoded.
+	fixed int
+	// rawSyscall are the encodings of system call instructions, looked
+	// for in code that does not decode.
+	rawSyscall [][]byte
+	// wordSize is the size of a code address in data.
+	wordSize int
+	names    map[uint64]string
+}
+
+// text is the code of the binary.
+type text struct {
+	addr uint64
+	data []byte
+}
+
+// at is the code from pc to the end of the text.
+func (t *text) at(pc uint64) []byte {
+	if pc < t.addr || pc >= t.addr+uint64(len(t.data)) {
+		return nil
+	}
+	return t.data[pc-t.addr:]
+}
+
+// word32 is the little-endian 32-bit word at pc.
+func (t *text) word32(pc uint64) (uint32, bool) {
+	b := t.at(pc)
+	if len(b) < 4 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(b), true
+}
+
+// fn is one function of the binary.
+type fn struct {
+	name       string
+	entry, end uint64
+	// From a first pass over its code:
+	calls    []uint64        // functions it calls or jumps to
+	sites    bool            // it has a system call instruction
+	broken   bool            // some of it did not decode
+	literals map[uint64]bool // data words inside it (ARM literal pools)
+}
+
+// Binary analyses the ELF binary r.
+func Binary(r io.ReaderAt) (*Result, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not an ELF file: %v", ErrUnsupported, err)
+	}
+	defer f.Close()
+	var a *arch
+	switch f.Machine {
+	case elf.EM_X86_64:
+		a = amd64
+	case elf.EM_AARCH64:
+		a = arm64
+	case elf.EM_ARM:
+		a = arm
+	default:
+		return nil, fmt.Errorf("%w: %s binaries are not decoded", ErrUnsupported, f.Machine)
+	}
+	ts := f.Section(".text")
+	pcln := f.Section(".gopclntab")
+	if ts == nil || pcln == nil {
+		return nil, fmt.Errorf("%w: no .text or .gopclntab section (not a Go binary?)", ErrUnsupported)
+	}
+	code, err := ts.Data()
+	if err != nil {
+		return nil, fmt.Errorf("reading .text: %w", err)
+	}
+	tab, err := pclnData(pcln, ts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	an := &analysis{a: a, t: &text{addr: ts.Addr, data: code}, res: &Result{GOARCH: a.goarch, Calls: map[string][]string{}},
+		wrappers: map[int][]loc{}, byEntry: map[uint64]int{}, callers: map[uint64][]int{}, unresolved: map[string]string{},
+		statics: map[uint64][]int{}, globals: map[uint64]*value{}}
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Flags&elf.SHF_WRITE != 0 {
+			an.vars = append(an.vars, s)
+		}
+	}
+	for _, sf := range tab.Funcs {
+		if sf.Entry < ts.Addr || sf.End > ts.Addr+uint64(len(code)) || sf.End <= sf.Entry {
+			continue
+		}
+		an.byEntry[sf.Entry] = len(an.fns)
+		an.fns = append(an.fns, &fn{name: sf.Name, entry: sf.Entry, end: sf.End})
+	}
+	refs := map[uint64]bool{}
+	for _, g := range an.fns {
+		an.scan(g, refs)
+	}
+	if err := dataRefs(f, an, refs); err != nil {
+		return nil, err
+	}
+	an.run()
+	an.finish(refs)
+	return an.res, nil
+}
+
+func pclnData(s *elf.Section, textAddr uint64) (*gosym.Table, error) {
+	data, err := s.Data()
+	if err != nil {
+		return nil, fmt.Errorf("reading .gopclntab: %w", err)
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, textAddr))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading the function table: %v", ErrUnsupported, err)
+	}
+	return tab, nil
+}
+
+// dataRefs adds to refs every code address found in the binary's data
+// (function values, method tables): a wrapper whose address is taken can
+// be called in ways the analysis does not see.
+func dataRefs(f *elf.File, an *analysis, refs map[uint64]bool) error {
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Name == ".gopclntab" {
+			continue
+		}
+		b, err := s.Data()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", s.Name, err)
+		}
+		w := an.a.wordSize
+		for i := 0; i+w <= len(b); i += w {
+			var v uint64
+			if w == 8 {
+				v = binary.LittleEndian.Uint64(b[i:])
+			} else {
+				v = uint64(binary.LittleEndian.Uint32(b[i:]))
+			}
+			if _, ok := an.byEntry[v]; ok {
+				refs[v] = true
+			}
+		}
+	}
+	return nil
+}
+
+type analysis struct {
+	a       *arch
+	t       *text
+	fns     []*fn
+	byEntry map[uint64]int
+	// callers maps a function's entry to the functions that call it or
+	// jump to it.
+	callers map[uint64][]int
+	// wrappers maps a function to where it takes a system call number
+	// that it passes on (its own argument registers or slots).
+	wrappers   map[int][]loc
+	queue      []int
+	queued     map[int]bool
+	res        *Result
+	unresolved map[string]string
+	unnamed    map[uint64]bool
+	// vars are the writable data sections: where variables live.
+	vars []*elf.Section
+	// statics maps a page of addresses to the functions that name an
+	// address in it.
+	statics map[uint64][]int
+	// globals caches what each variable read as a call number can hold
+	// (nil while it is being worked out).
+	globals map[uint64]*value
+}
+
+// scan is the first pass over g: the functions it calls, whether it makes
+// system calls, the data words in it, and the code addresses it takes.
+func (an *analysis) scan(g *fn, refs map[uint64]bool) {
+	g.literals = map[uint64]bool{}
+	an.each(g, func(in *inst) {
+		if in.literal != 0 {
+			g.literals[in.literal] = true
+		}
+		for _, a := range in.statics {
+			page := a &^ 0xfff
+			if fs := an.statics[page]; len(fs) == 0 || fs[len(fs)-1] != an.byEntry[g.entry] {
+				an.statics[page] = append(fs, an.byEntry[g.entry])
+			}
+		}
+		if _, ok := an.byEntry[in.ref]; ok && in.ref != 0 {
+			refs[in.ref] = true
+		}
+		switch in.flow {
+		case syscallInst:
+			g.sites = true
+		case call, jump, branch:
+			if in.target < g.entry || in.target >= g.end {
+				if _, ok := an.byEntry[in.target]; ok && !slices.Contains(g.calls, in.target) {
+					g.calls = append(g.calls, in.target)
+					an.callers[in.target] = append(an.callers[in.target], an.byEntry[g.entry])
+				}
+			}
+		}
+	})
+}
+
+// each decodes g's instructions in order. Instructions that do not decode
+// mark g broken; on fixed-width architectures they are passed on as
+// instructions that make every register unknown.
+func (an *analysis) each(g *fn, visit func(*inst)) {
+	for pc := g.entry; pc < g.end; {
+		if g.literals[pc] {
+			pc += 4
+			continue
+		}
+		in, ok := an.a.decode(an.t, pc)
+		if !ok {
+			g.broken = true
+			if an.a.fixed == 0 {
+				return
+			}
+			in = inst{pc: pc, size: uint64(an.a.fixed), clobberStack: true}
+			for r := range an.a.regs {
+				in.writes = append(in.writes, write{dst: reg(r), src: fromUnknown})
+			}
+		}
+		if pc+in.size > g.end {
+			in.size = g.end - pc
+		}
+		visit(&in)
+		pc += in.size
+	}
+}
+
+func (an *analysis) enqueue(i int) {
+	if an.queued == nil {
+		an.queued = map[int]bool{}
+	}
+	if !an.queued[i] {
+		an.queued[i] = true
+		an.queue = append(an.queue, i)
+	}
+}
+
+// run traces call numbers until no new wrapper is found.
+func (an *analysis) run() {
+	for i, g := range an.fns {
+		if g.sites {
+			an.enqueue(i)
+		}
+	}
+	for len(an.queue) > 0 {
+		i := an.queue[0]
+		an.queue = an.queue[1:]
+		an.queued[i] = false
+		an.function(i)
+	}
+}
+
+// relays are functions whose system call number is read from memory that
+// only a wrapper writes, with the number that wrapper also calls itself.
+var relays = map[string]bool{
+	// runtime.syscall_runtime_doAllThreadsSyscall (syscall.AllThreadsSyscall,
+	// Setuid, ...) makes its call, then has every other thread make the
+	// same one from its signal handler.
+	"runtime.runPerThreadSyscall": true,
+}
+
+// function runs the data flow over fns[i] and handles what reaches its
+// system call instructions and its calls of wrappers.
+func (an *analysis) function(i int) {
+	g := an.fns[i]
+	var insts []inst
+	an.each(g, func(in *inst) { insts = append(insts, *in) })
+	flowFunction(an.a, g, insts, func(in *inst, s *state) {
+		switch in.flow {
+		case syscallInst:
+			an.found(i, s.get(an.a.trap), "its system call number is computed or read from memory")
+		case call, jump, branch:
+			if in.target >= g.entry && in.target < g.end {
+				return
+			}
+			w, ok := an.byEntry[in.target]
+			if !ok {
+				return
+			}
+			push := int64(0)
+			if in.flow == call {
+				push = an.a.callPush
+			}
+			for _, p := range an.wrappers[w] {
+				l := p
+				if l.stack {
+					if s.spLost {
+						an.found(i, unknown, "the stack pointer is not known where it calls "+an.fns[w].name)
+						continue
+					}
+					l.n += s.sp + push
+				}
+				an.found(i, s.get(l), "the system call number it passes to "+an.fns[w].name+" is computed or read from memory")
+			}
+		}
+	}, nil)
+}
+
+// found handles the value v of a call number in fns[i].
+func (an *analysis) found(i int, v value, why string) {
+	g := an.fns[i]
+	if v.unknown && relays[g.name] {
+		v.unknown = false
+	}
+	for _, addr := range v.globals {
+		gv := an.global(addr)
+		if gv.arg != nil {
+			gv = unknown
+		}
+		an.found(i, gv, fmt.Sprintf("its system call number is read from a variable (at %#x) that is set to what cannot be traced", addr))
+	}
+	for _, c := range v.consts {
+		an.add(c, g.name)
+	}
+	if v.arg != nil && !slices.Contains(an.wrappers[i], *v.arg) {
+		an.wrappers[i] = append(an.wrappers[i], *v.arg)
+		for _, c := range an.callers[g.entry] {
+			an.enqueue(c)
+		}
+	}
+	if v.unknown {
+		if _, ok := an.unresolved[g.name]; !ok {
+			an.unresolved[g.name] = why
+		}
+	}
+}
+
+func (an *analysis) add(c uint64, where string) {
+	name, ok := an.a.names[c]
+	if !ok {
+		if an.unnamed == nil {
+			an.unnamed = map[uint64]bool{}
+		}
+		an.unnamed[c] = true
+		return
+	}
+	fs := an.res.Calls[name]
+	if len(fs) < 3 && !slices.Contains(fs, where) {
+		fs = append(fs, where)
+	}
+	an.res.Calls[name] = fs
+}
+
+// finish reports what the data flow cannot see: wrappers whose address is
+// taken, and code that did not decode but may make or pass on calls.
+func (an *analysis) finish(refs map[uint64]bool) {
+	for w := range an.wrappers {
+		if refs[an.fns[w].entry] {
+			an.unresolved[an.fns[w].name] = "it passes on a system call number, and its address is taken: calls through it are not seen"
+		}
+	}
+	for _, g := range an.fns {
+		if !g.broken || an.a.fixed != 0 {
+			continue
+		}
+		body := an.t.at(g.entry)[:g.end-g.entry]
+		for _, p := range an.a.rawSyscall {
+			if containsBytes(body, p) {
+				an.unresolved[g.name] = "it holds code the decoder does not understand, and a system call instruction"
+			}
+		}
+		for w := range an.wrappers {
+			if x86CallsTo(body, g.entry, an.fns[w].entry) {
+				an.unresolved[g.name] = "it holds code the decoder does not understand, and calls " + an.fns[w].name
+			}
+		}
+	}
+	for n, why := range an.unresolved {
+		an.res.Unresolved = append(an.res.Unresolved, Unresolved{Func: n, Why: why})
+	}
+	slices.SortFunc(an.res.Unresolved, func(x, y Unresolved) int {
+		if x.Func < y.Func {
+			return -1
+		}
+		if x.Func > y.Func {
+			return 1
+		}
+		return 0
+	})
+	for c := range an.unnamed {
+		an.res.Unnamed = append(an.res.Unnamed, c)
+	}
+	slices.Sort(an.res.Unnamed)
+}
+
+func containsBytes(b, p []byte) bool {
+	for i := 0; i+len(p) <= len(b); i++ {
+		if string(b[i:i+len(p)]) == string(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// x86CallsTo reports whether the code at entry holds a CALL or JMP rel32
+// to target, at any byte offset.
+func x86CallsTo(b []byte, entry, target uint64) bool {
+	for i := 0; i+5 <= len(b); i++ {
+		if b[i] != 0xe8 && b[i] != 0xe9 {
+			continue
+		}
+		rel := int64(int32(binary.LittleEndian.Uint32(b[i+1:])))
+		if uint64(int64(entry)+int64(i)+5+rel) == target {
+			return true
+		}
+	}
+	return false
+}
+
+// global is what the variable at addr can hold: its initial value and
+// every value stored to it by a function that names its address. A store
+// of something unknown, or a variable that is not in a writable data
+// section, makes it unknown.
+func (an *analysis) global(addr uint64) value {
+	if v, ok := an.globals[addr]; ok {
+		if v == nil {
+			return unknown // it depends on itself
+		}
+		return *v
+	}
+	an.globals[addr] = nil
+	v := an.initial(addr)
+	for _, i := range an.statics[addr&^0xfff] {
+		var insts []inst
+		an.each(an.fns[i], func(in *inst) { insts = append(insts, *in) })
+		flowFunction(an.a, an.fns[i], insts, nil, func(at uint64, sv value) {
+			if at != addr {
+				return
+			}
+			for _, g := range sv.globals {
+				sv = merge(value{consts: sv.consts, arg: sv.arg, unknown: sv.unknown}, an.global(g))
+			}
+			v = merge(v, sv)
+		})
+	}
+	if v.arg != nil {
+		v = unknown
+	}
+	an.globals[addr] = &v
+	return v
+}
+
+// initial is the value the variable at addr starts with.
+func (an *analysis) initial(addr uint64) value {
+	w := uint64(an.a.wordSize)
+	for _, s := range an.vars {
+		if addr < s.Addr || addr+w > s.Addr+s.Size {
+			continue
+		}
+		if s.Type == elf.SHT_NOBITS {
+			return constant(0)
+		}
+		b := make([]byte, w)
+		if _, err := s.ReadAt(b, int64(addr-s.Addr)); err != nil {
+			return unknown
+		}
+		if w == 8 {
+			return constant(binary.LittleEndian.Uint64(b))
+		}
+		return constant(uint64(binary.LittleEndian.Uint32(b)))
+	}
+	return unknown
+}

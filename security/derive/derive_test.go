@@ -1,0 +1,152 @@
+package derive
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// build cross-compiles testdata/kernel for goarch as the frontend builds
+// binaries: static, stripped, trimmed.
+func build(t *testing.T, goarch string, tags ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "kernel-"+goarch)
+	args := []string{"build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out}
+	if len(tags) > 0 {
+		args = append(args, "-tags="+strings.Join(tags, ","))
+	}
+	cmd := exec.Command("go", append(args, "./testdata/kernel")...)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "GOARM=7", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}
+
+func derive(t *testing.T, bin string) *Result {
+	t.Helper()
+	f, err := os.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Binary(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// kernelCalls are calls testdata/kernel makes through golang.org/x/sys/unix
+// and syscall, by architecture where the names differ.
+func kernelCalls(goarch string) []string {
+	calls := []string{"clock_getres", "uname", "sysinfo", "getrandom", "flock", "getppid", "openat", "close",
+		"clone", "futex", "rt_sigaction", "sched_yield"}
+	switch goarch {
+	case "arm":
+		return append(calls, "statfs64", "fstatfs64", "mmap2")
+	}
+	return append(calls, "statfs", "fstatfs", "mmap")
+}
+
+// Every call the program makes through x/sys/unix and syscall is found in
+// its stripped binary, on each architecture, and nothing is left
+// unresolved.
+func TestKernelCalls(t *testing.T) {
+	for _, goarch := range []string{"amd64", "arm64", "arm"} {
+		t.Run(goarch, func(t *testing.T) {
+			r := derive(t, build(t, goarch))
+			if r.GOARCH != goarch {
+				t.Errorf("GOARCH %q", r.GOARCH)
+			}
+			for _, c := range kernelCalls(goarch) {
+				if _, ok := r.Calls[c]; !ok {
+					t.Errorf("%s not found; found %v", c, r.Names())
+				}
+			}
+			if len(r.Unresolved) > 0 || len(r.Unnamed) > 0 {
+				t.Errorf("unresolved %v, unnamed %v", r.Unresolved, r.Unnamed)
+			}
+			// Nothing the binary cannot call: no denied call is in a
+			// program that makes none.
+			for _, c := range []string{"ptrace", "mount", "unshare", "bpf", "personality"} {
+				if _, ok := r.Calls[c]; ok {
+					t.Errorf("%s found in %v", c, r.Calls[c])
+				}
+			}
+		})
+	}
+}
+
+// A call whose number is computed is reported with the function that
+// makes it, on each architecture.
+func TestVariableNumber(t *testing.T) {
+	for _, goarch := range []string{"amd64", "arm64", "arm"} {
+		t.Run(goarch, func(t *testing.T) {
+			r := derive(t, build(t, goarch, "variable"))
+			if !slices.ContainsFunc(r.Unresolved, func(u Unresolved) bool { return u.Func == "main.variable" }) {
+				t.Errorf("main.variable not reported; unresolved %v", r.Unresolved)
+			}
+		})
+	}
+}
+
+// What the program makes when run is in what its binary was found to
+// make: amd64 natively under strace, arm64 and arm under qemu-user, which
+// prints the calls of the emulated program (-strace). Calls the kernel
+// makes on the program's behalf (signal returns) are left out.
+func TestRunCovered(t *testing.T) {
+	for _, c := range []struct {
+		goarch string
+		run    func(bin string) []string
+		line   *regexp.Regexp
+	}{
+		{"amd64", func(bin string) []string { return []string{"strace", "-f", "-qq", "-o", "/dev/stderr", bin} }, regexp.MustCompile(`^(?:\d+\s+)?([a-z0-9_]+)\(`)},
+		{"arm64", func(bin string) []string { return []string{"qemu-aarch64-static", "-strace", bin} }, regexp.MustCompile(`^\d+ ([a-z0-9_]+)\(`)},
+		{"arm", func(bin string) []string { return []string{"qemu-arm-static", "-strace", bin} }, regexp.MustCompile(`^\d+ ([a-z0-9_]+)\(`)},
+	} {
+		t.Run(c.goarch, func(t *testing.T) {
+			argv := c.run(build(t, c.goarch))
+			if _, err := exec.LookPath(argv[0]); err != nil {
+				if os.Getenv("CI") != "" || os.Getenv("SLIMFILE_INTEGRATION") != "" {
+					t.Fatalf("%s is needed (the test bed installs it): %v", argv[0], err)
+				}
+				t.Skipf("%s is not installed (integration/testbed/packages.sh installs it)", argv[0])
+			}
+			bin := argv[len(argv)-1]
+			r := derive(t, bin)
+			cmd := exec.Command(argv[0], argv[1:]...)
+			var trace bytes.Buffer
+			cmd.Stderr = &trace
+			out, err := cmd.Output()
+			if err != nil || !strings.HasPrefix(string(out), "ok") {
+				t.Fatalf("run: %v: %s\n%s", err, out, trace.String())
+			}
+			seen := map[string]bool{}
+			sc := bufio.NewScanner(&trace)
+			for sc.Scan() {
+				if m := c.line.FindStringSubmatch(sc.Text()); m != nil {
+					seen[m[1]] = true
+				}
+			}
+			if len(seen) < 15 {
+				t.Fatalf("only %d calls in the trace; is it read right?\n%s", len(seen), trace.String())
+			}
+			for n := range seen {
+				switch n {
+				case "execve", "rt_sigreturn", "sigreturn", "exit", "exit_group": // the tracer's, or the kernel's
+					continue
+				}
+				if _, ok := r.Calls[n]; !ok {
+					t.Errorf("the program called %s, not found in its binary", n)
+				}
+			}
+		})
+	}
+}

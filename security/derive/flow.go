@@ -1,0 +1,519 @@
+package derive
+
+import (
+	"maps"
+	"slices"
+)
+
+// The analysis works on a small intermediate form that each architecture's
+// decoder produces: for every instruction, what it writes (registers and
+// stack slots, each from a constant, another location or nothing known),
+// how it moves the stack pointer, and where control goes. A forward data
+// flow over a function's basic blocks then tells, at each system call
+// instruction and each call, what the register or stack slot that holds a
+// system call number can contain: constants, the function's own incoming
+// argument (the function is then a wrapper whose callers are looked at),
+// or something unknown (the binary then falls back to the generic list).
+
+// loc is a register or a stack slot. A stack slot's offset is relative to
+// the stack pointer at the function's entry.
+type loc struct {
+	stack bool
+	n     int64 // register number, or stack offset
+}
+
+func reg(n int) loc { return loc{n: int64(n)} }
+
+// maxConsts bounds the constants one value may hold before it is unknown.
+const maxConsts = 16
+
+// value is what a location may hold at a point of a function: any of a set
+// of constants, the location's value at the function's entry (arg), or
+// something not known.
+type value struct {
+	consts []uint64
+	arg    *loc
+	// globals are addresses of variables whose value (at that point) it
+	// is: resolved later from the variable's initial value and every
+	// store to it (analysis.global).
+	globals []uint64
+	unknown bool
+}
+
+func constant(c uint64) value { return value{consts: []uint64{c}} }
+
+var unknown = value{unknown: true}
+
+func (v value) equal(w value) bool {
+	if v.unknown || w.unknown {
+		return v.unknown == w.unknown
+	}
+	if (v.arg == nil) != (w.arg == nil) || (v.arg != nil && *v.arg != *w.arg) {
+		return false
+	}
+	return slices.Equal(v.consts, w.consts) && slices.Equal(v.globals, w.globals)
+}
+
+// merge is what a location holds where two paths join.
+func merge(v, w value) value {
+	if v.unknown || w.unknown {
+		return unknown
+	}
+	if v.arg != nil && w.arg != nil && *v.arg != *w.arg {
+		return unknown
+	}
+	r := value{arg: v.arg}
+	if r.arg == nil {
+		r.arg = w.arg
+	}
+	r.consts = union(v.consts, w.consts)
+	r.globals = union(v.globals, w.globals)
+	if len(r.consts) > maxConsts || len(r.globals) > maxConsts {
+		return unknown
+	}
+	return r
+}
+
+// union is the sorted union of two sorted sets.
+func union(a, b []uint64) []uint64 {
+	if len(b) == 0 {
+		return a
+	}
+	r := slices.Clone(a)
+	for _, c := range b {
+		if !slices.Contains(r, c) {
+			r = append(r, c)
+		}
+	}
+	slices.Sort(r)
+	return r
+}
+
+// single is the one constant v holds, if it holds exactly one.
+func (v value) single() (uint64, bool) {
+	if v.unknown || v.arg != nil || len(v.globals) > 0 || len(v.consts) != 1 {
+		return 0, false
+	}
+	return v.consts[0], true
+}
+
+// operand is the source of a write: a constant, a location (registers
+// as they are, stack slots relative to the current stack pointer), or
+// nothing known.
+type operand struct {
+	kind opKind
+	c    uint64
+	l    loc
+	// mask keeps the low bits of a location's constants (32-bit loads and
+	// moves); zero keeps all.
+	mask uint64
+}
+
+type opKind uint8
+
+const (
+	opUnknown opKind = iota
+	opConst
+	opLoc
+	// opGlobal reads the variable at address c; opMem reads memory at
+	// register l plus c, a variable when l holds an address constant.
+	opGlobal
+	opMem
+	// opAdd is register l plus c (address arithmetic).
+	opAdd
+)
+
+func fromConst(c uint64) operand     { return operand{kind: opConst, c: c} }
+func fromLoc(l loc) operand          { return operand{kind: opLoc, l: l} }
+func fromGlobal(addr uint64) operand { return operand{kind: opGlobal, c: addr} }
+func fromAdd(r int, c int64) operand { return operand{kind: opAdd, l: reg(r), c: uint64(c)} }
+func fromMem(base int, off int64) operand {
+	return operand{kind: opMem, l: reg(base), c: uint64(off)}
+}
+
+var fromUnknown = operand{}
+
+// write is one effect of an instruction.
+type write struct {
+	dst loc
+	src operand
+}
+
+// flow is how an instruction passes control on.
+type flow uint8
+
+const (
+	next         flow = iota // on to the next instruction
+	jump                     // to target, and nowhere else
+	branch                   // to target or on
+	call                     // calls target, then on
+	ret                      // leaves the function
+	indirectJump             // to a computed address (jump table or tail call)
+	indirectCall             // calls a computed address, then on
+	syscallInst              // enters the kernel, then on
+	stop                     // traps (UD2, BRK): nowhere
+)
+
+// inst is one decoded instruction in the intermediate form.
+type inst struct {
+	pc, size uint64
+	flow     flow
+	target   uint64
+	// writes happen in order, with stack slots relative to the stack
+	// pointer before the instruction; then the stack pointer moves by
+	// spDelta, or becomes unknown when spLost.
+	writes  []write
+	spDelta int64
+	spLost  bool
+	// cond is set for a conditionally executed instruction (ARM): each
+	// write may or may not happen.
+	cond bool
+	// clobberStack is set for a store through a pointer, which may land on
+	// any slot of the function's frame.
+	clobberStack bool
+	// addrOf is set when the address of a stack slot (relative to the
+	// stack pointer) is taken: when it is an incoming argument slot, a
+	// callee could write it.
+	addrOf *int64
+	// literal is the address of a data word in the code that the
+	// instruction loads (ARM literal pools): it is not an instruction.
+	literal uint64
+	// ref is a code address the instruction takes (LEA, ADR), or zero.
+	ref uint64
+	// stores are writes to memory that is not the stack: to a variable at
+	// a known address, or through a register (a variable when it holds an
+	// address constant, else anywhere: the frame is then forgotten).
+	stores []store
+	// statics are the addresses of variables the instruction names.
+	statics []uint64
+}
+
+// store is a write of src to the variable at addr, or to register base
+// plus off when hasBase.
+type store struct {
+	addr    uint64
+	base    int
+	hasBase bool
+	off     int64
+	src     operand
+}
+
+// state is what every location holds at a point of a function.
+type state struct {
+	vals map[loc]value
+	sp   int64 // stack pointer, relative to entry
+	// spLost is set when the stack pointer is not known: every stack slot
+	// is then unknown.
+	spLost bool
+	// argsLost makes every slot of the incoming argument area (at and
+	// above the entry stack pointer) unknown, once a callee or a store
+	// through a pointer may have written it: see argsAddr.
+	argsLost bool
+	// argsAddr is set once the address of an incoming argument slot has
+	// been taken.
+	argsAddr bool
+}
+
+func entryState() *state { return &state{vals: map[loc]value{}} }
+
+func (s *state) clone() *state {
+	c := *s
+	c.vals = maps.Clone(s.vals)
+	return &c
+}
+
+// get is what l holds. Locations never written hold their entry value;
+// slots of the function's own frame hold nothing known until written.
+func (s *state) get(l loc) value {
+	if l.stack && s.spLost {
+		return unknown
+	}
+	if v, ok := s.vals[l]; ok {
+		return v
+	}
+	if l.stack && (l.n < 0 || s.argsLost) {
+		return unknown
+	}
+	e := l
+	return value{arg: &e}
+}
+
+func (s *state) set(l loc, v value) {
+	if l.stack && s.spLost {
+		return
+	}
+	s.vals[l] = v
+}
+
+// operandValue is what src holds in s.
+func (s *state) operandValue(src operand) value {
+	switch src.kind {
+	case opConst:
+		return constant(src.c)
+	case opGlobal:
+		return value{globals: []uint64{src.c}}
+	case opMem:
+		if base, ok := s.get(src.l).single(); ok {
+			return value{globals: []uint64{base + src.c}}
+		}
+		return unknown
+	case opAdd:
+		if base, ok := s.get(src.l).single(); ok {
+			return constant(base + src.c)
+		}
+		return unknown
+	case opLoc:
+		l := src.l
+		if l.stack {
+			if s.spLost {
+				return unknown
+			}
+			l.n += s.sp
+		}
+		v := s.get(l)
+		if src.mask != 0 && !v.unknown {
+			if v.arg != nil || len(v.globals) > 0 {
+				return unknown
+			}
+			m := value{}
+			for _, c := range v.consts {
+				m = merge(m, constant(c&src.mask))
+			}
+			return m
+		}
+		return v
+	}
+	return unknown
+}
+
+// forgetFrame makes every slot of the frame unknown (a store through a
+// pointer, or a call that may write its outgoing arguments).
+func (s *state) forgetFrame(args bool) {
+	for l := range s.vals {
+		if l.stack && (l.n < 0 || args) {
+			delete(s.vals, l)
+		}
+	}
+	if args {
+		s.argsLost = true
+	}
+}
+
+// clobberRegs makes every register unknown (after a call).
+func (s *state) clobberRegs(regs int) {
+	for r := range regs {
+		s.vals[reg(r)] = unknown
+	}
+}
+
+func (s *state) equal(o *state) bool {
+	if s.sp != o.sp || s.spLost != o.spLost || s.argsLost != o.argsLost || s.argsAddr != o.argsAddr || len(s.vals) != len(o.vals) {
+		return false
+	}
+	for l, v := range s.vals {
+		w, ok := o.vals[l]
+		if !ok || !v.equal(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// join merges o into s (where two paths meet).
+func join(s, o *state) *state {
+	r := &state{vals: map[loc]value{}, sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp, argsLost: s.argsLost || o.argsLost, argsAddr: s.argsAddr || o.argsAddr}
+	for l := range s.vals {
+		r.vals[l] = merge(s.get(l), o.get(l))
+	}
+	for l := range o.vals {
+		if _, ok := r.vals[l]; !ok {
+			r.vals[l] = merge(s.get(l), o.get(l))
+		}
+	}
+	return r
+}
+
+// step applies one instruction to s (in place). Stores to variables at
+// known addresses are passed to stored, when set.
+func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
+	for _, st := range in.stores {
+		addr := st.addr
+		if st.hasBase {
+			base, ok := s.get(reg(st.base)).single()
+			if !ok {
+				s.forgetFrame(s.argsAddr) // through a pointer: perhaps into the frame
+				continue
+			}
+			addr = base + uint64(st.off)
+		}
+		if stored != nil {
+			stored(addr, s.operandValue(st.src))
+		}
+	}
+	for _, w := range in.writes {
+		v := s.operandValue(w.src)
+		dst := w.dst
+		if dst.stack {
+			if s.spLost {
+				continue
+			}
+			dst.n += s.sp
+		}
+		if in.cond {
+			v = merge(v, s.get(dst))
+		}
+		s.set(dst, v)
+	}
+	if in.addrOf != nil && (s.spLost || s.sp+*in.addrOf >= 0) {
+		s.argsAddr = true
+	}
+	if in.clobberStack {
+		s.forgetFrame(s.argsAddr)
+	}
+	switch {
+	case in.spLost:
+		s.spLost = true
+	case in.spDelta != 0:
+		s.sp += in.spDelta
+	}
+	switch in.flow {
+	case call, indirectCall:
+		s.clobberRegs(a.regs)
+		s.forgetFrame(s.argsAddr)
+	case syscallInst:
+		for _, r := range a.syscallClobbers {
+			s.vals[reg(r)] = unknown
+		}
+	}
+}
+
+// block is a run of instructions entered only at its first.
+type block struct {
+	first, last int // indexes into the instructions
+	succs       []int
+	in          *state
+}
+
+// flowFunction runs the data flow over g's instructions and calls visit
+// with each instruction and the state before it, once the states are
+// final. Edges back to the entry (the stack-growth path) are left out:
+// they re-enter with the same arguments. When g has an indirect jump
+// (a jump table), every block but the entry starts with nothing known
+// but the stack pointer.
+func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), stored func(addr uint64, v value)) {
+	if len(insts) == 0 {
+		return
+	}
+	index := make(map[uint64]int, len(insts))
+	for i, in := range insts {
+		index[in.pc] = i
+	}
+	leader := make([]bool, len(insts))
+	leader[0] = true
+	indirect := false
+	for i, in := range insts {
+		switch in.flow {
+		case jump, branch:
+			if t, ok := index[in.target]; ok {
+				leader[t] = true
+			}
+		case indirectJump:
+			indirect = true
+		}
+		switch in.flow {
+		case jump, branch, ret, indirectJump, stop:
+			if i+1 < len(insts) {
+				leader[i+1] = true
+			}
+		}
+	}
+	var blocks []*block
+	blockAt := make([]int, len(insts))
+	for i := range insts {
+		if leader[i] {
+			blocks = append(blocks, &block{first: i})
+		}
+		blockAt[i] = len(blocks) - 1
+		blocks[len(blocks)-1].last = i
+	}
+	for _, b := range blocks {
+		in := insts[b.last]
+		add := func(i int) {
+			if bi := blockAt[i]; bi != 0 {
+				b.succs = append(b.succs, bi)
+			}
+		}
+		switch in.flow {
+		case jump, branch:
+			if t, ok := index[in.target]; ok {
+				add(t)
+			}
+		}
+		switch in.flow {
+		case jump, ret, indirectJump, stop:
+		default:
+			if b.last+1 < len(insts) {
+				add(b.last + 1)
+			}
+		}
+	}
+	blocks[0].in = entryState()
+	work := []int{0}
+	onWork := map[int]bool{0: true}
+	// indirectIn is the entry state of blocks a jump table may reach.
+	indirectIn := func(sp *state) *state {
+		s := &state{vals: map[loc]value{}, argsLost: true, argsAddr: true}
+		if sp == nil {
+			s.spLost = true
+		} else {
+			s.sp, s.spLost = sp.sp, sp.spLost
+		}
+		s.clobberRegs(a.regs)
+		return s
+	}
+	run := func(b *block) *state {
+		s := b.in.clone()
+		for i := b.first; i <= b.last; i++ {
+			s.step(&insts[i], a, nil)
+		}
+		return s
+	}
+	for len(work) > 0 {
+		bi := work[0]
+		work = work[1:]
+		onWork[bi] = false
+		out := run(blocks[bi])
+		for _, si := range blocks[bi].succs {
+			sb := blocks[si]
+			in := out
+			if indirect {
+				in = indirectIn(out)
+			}
+			if sb.in != nil {
+				in = join(sb.in, in)
+				if in.equal(sb.in) {
+					continue
+				}
+			}
+			sb.in = in
+			if !onWork[si] {
+				onWork[si] = true
+				work = append(work, si)
+			}
+		}
+	}
+	for _, b := range blocks {
+		s := b.in
+		if s == nil { // reached only through a jump table, or not at all
+			s = indirectIn(nil)
+		} else {
+			s = s.clone()
+		}
+		for i := b.first; i <= b.last; i++ {
+			if visit != nil {
+				visit(&insts[i], s)
+			}
+			s.step(&insts[i], a, stored)
+		}
+	}
+}
