@@ -381,23 +381,28 @@ func (b *builder) start(ctx context.Context, t *spec.Target) (*sllb.Inputs, []oc
 	return in, ps, nil
 }
 
-// image builds t's image for every platform.
-func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	// The frontend's own image does not depend on go.mod or the
-	// toolchain: resolve it while they are read and resolved, as each is
-	// a round trip to BuildKit on every build, no-op ones included.
-	var own func() (*llb.State, error)
-	if t.Image.Tzdata {
-		own = b.ownImageAsync(ctx)
-	}
+// startWithFrontend is start, with the frontend's own image, whose binary
+// repacks zoneinfo.zip and derives seccomp profiles. The image does not
+// depend on go.mod or the toolchain: it is resolved while they are read
+// and resolved, as each is a round trip to BuildKit on every build, no-op
+// ones included.
+func (b *builder) startWithFrontend(ctx context.Context, t *spec.Target) (*sllb.Inputs, []ocispecs.Platform, error) {
+	own := b.ownImageAsync(ctx)
 	in, ps, err := b.start(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if own != nil {
-		if in.Frontend, err = own(); err != nil {
-			return nil, err
-		}
+	if in.Frontend, err = own(); err != nil {
+		return nil, nil, err
+	}
+	return in, ps, nil
+}
+
+// image builds t's image for every platform.
+func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	in, ps, err := b.startWithFrontend(ctx, t)
+	if err != nil {
+		return nil, err
 	}
 	b.bc.TargetPlatforms = ps
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
@@ -418,7 +423,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
-		set, err := b.confinement(ctx, t, et, et.BinaryName(in.Module.Path))
+		derived, err := b.derivedSeccomp(ctx, in, t, et, p, bin)
+		if err != nil {
+			return nil, err
+		}
+		set, err := b.confinement(ctx, t, et, et.BinaryName(in.Module.Path), derived)
 		if err != nil {
 			return nil, err
 		}

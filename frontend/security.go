@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/security"
@@ -17,15 +20,17 @@ import (
 
 // confinement makes the seccomp and AppArmor profiles of et (t expanded
 // for one platform), reading the values that are paths from the build
-// context. Errors point at the security line that caused them.
-func (b *builder) confinement(ctx context.Context, t, et *spec.Target, binary string) (*security.Set, error) {
+// context; derived is the profile derived from the binary, for
+// security.seccomp: default (nil: the go profile). Errors point at the
+// security line that caused them.
+func (b *builder) confinement(ctx context.Context, t, et *spec.Target, binary string, derived []byte) (*security.Set, error) {
 	files := map[string][]byte{}
 	for _, v := range []struct{ key, value string }{
 		{"security.seccomp", et.Security.Seccomp},
 		{"security.apparmor", et.Security.Apparmor},
 	} {
 		switch v.value {
-		case "default", "docker", "none":
+		case "default", "go", "docker", "none":
 			continue
 		}
 		if _, ok := files[v.value]; ok {
@@ -39,7 +44,7 @@ func (b *builder) confinement(ctx context.Context, t, et *spec.Target, binary st
 	}
 	uid, gid := sllb.UserIDs(et.Image.User)
 	set, err := security.NewSet(security.Options{
-		Seccomp: et.Security.Seccomp, AppArmor: et.Security.Apparmor, Files: files,
+		Seccomp: et.Security.Seccomp, AppArmor: et.Security.Apparmor, Files: files, Derived: derived,
 		Binary: binary, Exe: path.Join(sllb.BinDir, binary), UID: uid, GID: gid,
 	})
 	var se *security.Error
@@ -64,32 +69,43 @@ func (b *builder) readContextFile(ctx context.Context, name string) ([]byte, err
 }
 
 // profiles builds t's profiles output: the seccomp and AppArmor profiles
-// and a Kubernetes securityContext, for --output type=local.
+// and a Kubernetes securityContext, for --output type=local. The default
+// seccomp profile is derived from each platform's binary, so with several
+// platforms each gets a directory of its own (linux_amd64/, ...), as the
+// binaries output does; with one, the files are at the top.
 func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	mod, confirm, err := b.readGoMod(ctx)
+	in, ps, err := b.startWithFrontend(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if confirm != nil && !confirm() {
-		b.early = nil
-		return b.profiles(ctx, t)
+	sets := make([]*security.Set, len(ps))
+	eg, ctx := errgroup.WithContext(ctx)
+	for i, p := range ps {
+		eg.Go(func() error {
+			et, bin, err := b.compile(in, t, p)
+			if err != nil {
+				return err
+			}
+			var derived []byte
+			if et.Security.Seccomp == "default" {
+				if derived, err = b.derivedSeccomp(ctx, in, t, et, p, bin); err != nil {
+					return err
+				}
+			}
+			sets[i], err = b.confinement(ctx, t, et, et.BinaryName(in.Module.Path), derived)
+			return err
+		})
 	}
-	ps, err := b.platforms(t)
-	if err != nil {
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
-	// The profiles do not depend on the platform; values with ${TARGET*}
-	// are expanded for the first one.
-	p := ps[0]
-	et, err := b.expanded(t, p)
-	if err != nil {
-		return nil, err
+	dirs := make([]string, len(ps))
+	if len(ps) > 1 {
+		for i, p := range ps {
+			dirs[i] = strings.ReplaceAll(platforms.FormatAll(p), "/", "_")
+		}
 	}
-	set, err := b.confinement(ctx, t, et, et.BinaryName(mod.Path))
-	if err != nil {
-		return nil, err
-	}
-	ref, err := b.solve(ctx, sllb.Profiles(set, b.epoch()), ocispecs.Platform{OS: "linux", Architecture: b.bc.BuildPlatforms[0].Architecture})
+	ref, err := b.solve(ctx, sllb.Profiles(sets, dirs, in.Epoch), b.bc.BuildPlatforms[0])
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,14 @@ func (b *builder) upx(ctx context.Context, t *spec.Target, bp ocispecs.Platform)
 	return st, nil
 }
 
-// warnAt shows a build warning pointing at the Slimfile value key of t.
+// warnAt shows a build warning pointing at the Slimfile value key of t,
+// or at the slimfile line when the key was not written.
 func (b *builder) warnAt(ctx context.Context, t *spec.Target, key, msg string) {
 	r, ok := b.f.Pos(t, key)
 	if !ok {
-		return
+		if r, ok = b.f.Pos(nil, "slimfile"); !ok {
+			return
+		}
 	}
 	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}})
 }

@@ -3,6 +3,7 @@ package llb_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"path"
 	"reflect"
 	"slices"
@@ -784,12 +785,12 @@ func TestCacheMountNamespace(t *testing.T) {
 // The profiles output is one file op: every file of the set, sorted, with
 // the epoch as its time.
 func TestProfilesState(t *testing.T) {
-	set, err := security.NewSet(security.Options{Seccomp: "default", AppArmor: "default", Binary: "api", Exe: "/usr/local/bin/api", UID: 65532, GID: 65532})
+	set, err := security.NewSet(security.Options{Seccomp: "go", AppArmor: "default", Binary: "api", Exe: "/usr/local/bin/api", UID: 65532, GID: 65532})
 	if err != nil {
 		t.Fatal(err)
 	}
 	epoch := time.Unix(1700000000, 0)
-	g := marshal(t, sllb.Profiles(set, epoch), ocispecs.Platform{OS: "linux", Architecture: "amd64"})
+	g := marshal(t, sllb.Profiles([]*security.Set{set}, []string{""}, epoch), ocispecs.Platform{OS: "linux", Architecture: "amd64"})
 	var files []string
 	for _, op := range g.ops {
 		if f := op.GetFile(); f != nil {
@@ -810,6 +811,40 @@ func TestProfilesState(t *testing.T) {
 	}
 	if strings.Join(files, " ") != "/apparmor.profile /seccomp.json /securitycontext.yaml" {
 		t.Errorf("files %v", files)
+	}
+}
+
+// With several platforms, each platform's profiles are in a directory of
+// their own.
+func TestProfilesStatePerPlatform(t *testing.T) {
+	var sets []*security.Set
+	for _, seccomp := range []string{"go", "docker"} {
+		set, err := security.NewSet(security.Options{Seccomp: seccomp, AppArmor: "default", Binary: "api", Exe: "/usr/local/bin/api", UID: 65532, GID: 65532})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets = append(sets, set)
+	}
+	g := marshal(t, sllb.Profiles(sets, []string{"linux_amd64", "linux_arm64"}, time.Unix(1700000000, 0)), ocispecs.Platform{OS: "linux", Architecture: "amd64"})
+	got := map[string][]byte{}
+	for _, op := range g.ops {
+		if f := op.GetFile(); f != nil {
+			for _, a := range f.Actions {
+				if mk := a.GetMkfile(); mk != nil {
+					got[mk.Path] = mk.Data
+				} else if md := a.GetMkdir(); md != nil {
+					got[md.Path] = nil
+				}
+			}
+		}
+	}
+	for i, dir := range []string{"/linux_amd64", "/linux_arm64"} {
+		if _, ok := got[dir]; !ok {
+			t.Errorf("no directory %s in %v", dir, slices.Sorted(maps.Keys(got)))
+		}
+		if string(got[dir+"/seccomp.json"]) != string(sets[i].Files()["seccomp.json"]) {
+			t.Errorf("%s/seccomp.json is not that platform's profile", dir)
+		}
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/slimfile/slimfile/security/derive"
 )
 
 // goSyscalls finds, from the Go sources of this machine's toolchain, the
@@ -234,12 +236,12 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) []
 	return out
 }
 
-// TestDefaultCoversGo reads the Go sources again and fails when the Go
-// standard library or runtime can make a system call that the default
-// profile neither allows, denies nor leaves out with a reason.
-func TestDefaultCoversGo(t *testing.T) {
+// TestGoCoversGo reads the Go sources again and fails when the Go
+// standard library or runtime can make a system call that the go profile
+// neither allows, denies nor leaves out with a reason.
+func TestGoCoversGo(t *testing.T) {
 	reviewed := map[string]bool{}
-	for _, gs := range [][]group{allowed, denied} {
+	for _, gs := range [][]group{allowed, startGroups, denied} {
 		for _, g := range gs {
 			for _, n := range g.names {
 				reviewed[n] = true
@@ -259,6 +261,49 @@ func TestDefaultCoversGo(t *testing.T) {
 				if !reviewed[n] {
 					t.Errorf("%s: %s can call %s, which seccomp_default.go does not review", arch, used[n], n)
 				}
+			}
+		})
+	}
+}
+
+// TestDeriveCoversSources checks the binary analysis against the source
+// scan: every system call the Go sources of the probe's linked functions
+// name is found by derive in the probe's stripped binary (built as the
+// frontend builds it, with inlining), and no call number is left
+// unresolved, on each architecture. Calls named only in assembly files
+// are left out: the scan reads whole files, so it also names calls of
+// assembly functions the linker dropped (runtime.setitimer, sbrk0, ...).
+func TestDeriveCoversSources(t *testing.T) {
+	for _, arch := range []string{"amd64", "arm64", "arm"} {
+		t.Run(arch, func(t *testing.T) {
+			used := goSyscalls(t, arch)
+			bin := filepath.Join(t.TempDir(), "probe")
+			env := append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "GOARM=7", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+			run(t, "testdata/probe", env, "go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, ".")
+			f, err := os.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			r, err := derive.Binary(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Unresolved) > 0 {
+				t.Errorf("unresolved: %v", r.Unresolved)
+			}
+			checked := 0
+			for _, n := range slices.Sorted(maps.Keys(used)) {
+				if strings.HasSuffix(used[n], ".s)") {
+					continue
+				}
+				checked++
+				if _, ok := r.Calls[n]; !ok {
+					t.Errorf("%s: the sources of %s name %s; derive did not find it", arch, used[n], n)
+				}
+			}
+			if checked < 30 {
+				t.Errorf("only %d calls checked", checked)
 			}
 		})
 	}

@@ -1,6 +1,6 @@
 // Package security builds the confinement shipped with Slimfile images: the
-// seccomp profile (the project's allowlist for Go programs, Docker's
-// default, or a user's file, checked), the AppArmor profile (generated for
+// seccomp profile (derived from the binary, the project's allowlist for Go
+// programs, Docker's default, or a user's file, checked), the AppArmor profile (generated for
 // the binary, or a user's file) and the Kubernetes securityContext that
 // uses both.
 package security
@@ -33,36 +33,114 @@ const (
 	enosys = 38
 )
 
-// DefaultSeccomp is the project's allowlist for static Go programs: the
-// groups of seccomp_default.go allowed, the denied groups answered with
-// EPERM, everything else with ENOSYS.
-func DefaultSeccomp() *seccomp.Seccomp {
-	p := &seccomp.Seccomp{
-		LinuxSeccomp: specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: ptr(uint(enosys))},
-		ArchMap: []seccomp.Architecture{
-			{Arch: specs.ArchX86_64, SubArches: []specs.Arch{}},
-			{Arch: specs.ArchAARCH64, SubArches: []specs.Arch{specs.ArchARM}},
-			{Arch: specs.ArchARM, SubArches: []specs.Arch{}},
-		},
-	}
-	rule := func(g group, action specs.LinuxSeccompAction, errno *uint) {
-		if len(g.args) == 0 {
-			p.Syscalls = append(p.Syscalls, &seccomp.Syscall{Comment: g.comment,
-				LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno}})
-			return
-		}
-		for _, a := range g.args { // one rule per allowed value: rules are ORed
-			p.Syscalls = append(p.Syscalls, &seccomp.Syscall{Comment: g.comment,
-				LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno, Args: []specs.LinuxSeccompArg{a}}})
+// GoSeccomp is the project's allowlist for static Go programs
+// (security.seccomp: go), and the fallback of the derived profile: what
+// the standard library and golang.org/x/sys/unix call, what the kernel and
+// the container runtime need; the denied groups answered with EPERM,
+// everything else with ENOSYS.
+func GoSeccomp() *seccomp.Seccomp {
+	p := newProfile([]specs.Arch{specs.ArchX86_64, specs.ArchAARCH64, specs.ArchARM})
+	p.allowGroups(allowed)
+	p.allowGroups(startGroups)
+	var xsys []string
+	for _, n := range xsysCalls {
+		if !p.has(n) {
+			xsys = append(xsys, n)
 		}
 	}
-	for _, g := range allowed {
-		rule(g, specs.ActAllow, nil)
+	p.allowGroups([]group{{comment: "golang.org/x/sys/unix: every other call its functions make", names: xsys}})
+	return p.done()
+}
+
+// profile is a seccomp profile being put together: allowed groups first,
+// then the denied ones.
+type profile struct {
+	p    *seccomp.Seccomp
+	seen map[string]bool
+}
+
+// newProfile starts a profile for arches (the first one listed takes the
+// others after it as sub-architectures only when it is arm64 and arm is
+// listed: an arm64 kernel runs arm programs).
+func newProfile(arches []specs.Arch) *profile {
+	p := &seccomp.Seccomp{LinuxSeccomp: specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: ptr(uint(enosys))}}
+	for _, a := range arches {
+		m := seccomp.Architecture{Arch: a, SubArches: []specs.Arch{}}
+		if a == specs.ArchAARCH64 && slices.Contains(arches, specs.ArchARM) {
+			m.SubArches = []specs.Arch{specs.ArchARM}
+		}
+		p.ArchMap = append(p.ArchMap, m)
 	}
+	return &profile{p: p, seen: map[string]bool{}}
+}
+
+func (p *profile) has(name string) bool { return p.seen[name] }
+
+// allowGroups allows each group's calls that are not denied and not
+// allowed already; a group with argument filters allows its calls only
+// with those values (one rule per value: rules are ORed).
+func (p *profile) allowGroups(gs []group) {
+	for _, g := range gs {
+		var names []string
+		for _, n := range g.names {
+			if !p.seen[n] && !deniedNames[n] {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		for _, n := range names {
+			p.seen[n] = true
+		}
+		p.rules(group{comment: g.comment, names: names, args: g.args}, specs.ActAllow, nil)
+	}
+}
+
+func (p *profile) rules(g group, action specs.LinuxSeccompAction, errno *uint) {
+	if len(g.args) == 0 {
+		p.p.Syscalls = append(p.p.Syscalls, &seccomp.Syscall{Comment: g.comment,
+			LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno}})
+		return
+	}
+	for _, a := range g.args {
+		p.p.Syscalls = append(p.p.Syscalls, &seccomp.Syscall{Comment: g.comment,
+			LinuxSyscall: specs.LinuxSyscall{Names: g.names, Action: action, ErrnoRet: errno, Args: []specs.LinuxSeccompArg{a}}})
+	}
+}
+
+// done adds the denied groups and returns the profile.
+func (p *profile) done() *seccomp.Seccomp {
 	for _, g := range denied {
-		rule(g, specs.ActErrno, ptr(uint(eperm)))
+		p.rules(g, specs.ActErrno, ptr(uint(eperm)))
 	}
-	return p
+	return p.p
+}
+
+// deniedNames are the calls of the denied groups.
+var deniedNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range denied {
+		for _, n := range g.names {
+			m[n] = true
+		}
+	}
+	return m
+}()
+
+// Allowed counts the system call names a profile allows (in any rule).
+func Allowed(p *seccomp.Seccomp) int {
+	n := map[string]bool{}
+	for _, s := range p.Syscalls {
+		if s.Action == specs.ActAllow {
+			for _, name := range append(slices.Clone(s.Names), s.Name) {
+				if name != "" {
+					n[name] = true
+				}
+			}
+		}
+	}
+	return len(n)
 }
 
 // DockerSeccomp is Docker's default profile, from github.com/moby/profiles.
@@ -75,8 +153,10 @@ func Seccomp(value string, file []byte) ([]byte, error) {
 	switch value {
 	case "none":
 		return nil, nil
+	case "go":
+		p = GoSeccomp()
 	case "default":
-		p = DefaultSeccomp()
+		return nil, errors.New("the default profile is derived from the binary: see DeriveSeccomp")
 	case "docker":
 		p = DockerSeccomp()
 	default:

@@ -4,8 +4,11 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// This file is the reviewed data of the default seccomp profile: what a
-// static, CGO-free Go program may call on linux/amd64, arm64 and arm. The
+// This file is the reviewed data of the seccomp profiles. startGroups are
+// in every profile the project makes: what the kernel, the vDSO and the
+// container runtime call on the program's behalf. allowed is the standard
+// library's part of the go profile (security.seccomp: go): what a static,
+// CGO-free Go program may call on linux/amd64, arm64 and arm. The
 // list was read off the Go sources (the runtime's assembly and every
 // standard-library function linked into a service that serves HTTP, makes
 // TLS requests with pure-Go DNS, handles signals, uses /tmp and runs a
@@ -33,6 +36,18 @@ const (
 	afInet6   = 10
 	afNetlink = 16
 	prSetVMA  = 0x53564d41
+	// prctl options container runtimes use while starting the program.
+	prSetPdeathsig  = 1
+	prGetPdeathsig  = 2
+	prGetKeepcaps   = 7
+	prSetKeepcaps   = 8
+	prSetName       = 15
+	prGetName       = 16
+	prCapbsetRead   = 23
+	prCapbsetDrop   = 24
+	prSetNoNewPrivs = 38
+	prGetNoNewPrivs = 39
+	prCapAmbient    = 47
 	// cloneNewMask is the CLONE_NEW* namespace flags clone takes.
 	cloneNewMask = 0x7E020000
 )
@@ -48,9 +63,7 @@ var allowed = []group{
 		names: []string{"arch_prctl"}},
 	{comment: "Go runtime: memory (heap arenas, stacks, returning memory to the kernel)",
 		names: []string{"mmap", "mmap2", "munmap", "madvise", "mprotect", "mincore", "brk"}},
-	{comment: "Go runtime: naming its anonymous mappings (prctl PR_SET_VMA only; Go ignores a refusal)",
-		names: []string{"prctl"},
-		args:  []specs.LinuxSeccompArg{{Index: 0, Value: prSetVMA, Op: specs.OpEqualTo}}},
+	prctlGroup,
 	{comment: "Go runtime and os/signal: signal handlers, masks and stacks; goroutine preemption (tgkill); kill, which the runtime uses to raise a signal in itself (it reaches the processes of the same user: in a container, its own)",
 		names: []string{"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigreturn", "sigaltstack", "kill"}},
 	{comment: "Go runtime: clocks, and the per-thread timers of the CPU profiler",
@@ -85,6 +98,39 @@ var allowed = []group{
 		names: []string{"fstatfs", "fstatfs64", "close_range"}},
 }
 
+// prctlGroup allows prctl with the options Go and container runtimes use;
+// any other option (PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_MM, ...) gets
+// ENOSYS.
+var prctlGroup = group{comment: "prctl: the Go runtime naming its anonymous mappings (PR_SET_VMA; Go ignores a refusal); container runtimes keeping, dropping and reading capabilities, setting the parent-death signal, the thread name and no_new_privs while they start the program",
+	names: []string{"prctl"},
+	args: func() []specs.LinuxSeccompArg {
+		var a []specs.LinuxSeccompArg
+		for _, v := range []uint64{prSetVMA, prSetPdeathsig, prGetPdeathsig, prGetKeepcaps, prSetKeepcaps, prSetName, prGetName,
+			prCapbsetRead, prCapbsetDrop, prSetNoNewPrivs, prGetNoNewPrivs, prCapAmbient} {
+			a = append(a, specs.LinuxSeccompArg{Index: 0, Value: v, Op: specs.OpEqualTo})
+		}
+		return a
+	}()}
+
+// startGroups are in every profile: calls no code of the program makes
+// itself, yet made in its process.
+var startGroups = []group{
+	{comment: "the kernel and the vDSO: signal return trampolines, restarting interrupted calls, the vDSO's fallbacks (clocks, getcpu, getrandom), and ending the process",
+		names: []string{"rt_sigreturn", "sigreturn", "restart_syscall", "clock_gettime", "clock_gettime64", "gettimeofday", "time",
+			"clock_getres", "clock_getres_time64", "getcpu", "getrandom", "exit", "exit_group"}},
+	{comment: "container runtimes (runc, crun) between loading the filter and execve of the program. Without no-new-privileges the filter is loaded before the runtime drops privileges, so it changes user, groups and capabilities, closes descriptors, finds and starts the program under the filter",
+		names: []string{"capget", "capset", "setgroups", "setgroups32", "setresuid", "setresuid32", "setresgid", "setresgid32",
+			"setuid", "setuid32", "setgid", "setgid32", "getuid", "getuid32", "geteuid", "geteuid32", "getgid", "getgid32", "getegid", "getegid32",
+			"getppid", "getpid", "gettid", "chdir", "fchdir", "getcwd", "close", "close_range", "fcntl", "fcntl64",
+			"fstat", "fstat64", "newfstatat", "fstatat64", "statx", "stat", "stat64", "openat", "read", "write", "getdents64",
+			"fstatfs", "fstatfs64", "execve", "execveat", "futex", "futex_time64", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64",
+			"sched_yield", "sched_getaffinity", "tgkill", "rt_sigaction", "rt_sigprocmask", "sigaltstack", "mmap", "mmap2", "munmap", "madvise",
+			"mprotect", "brk", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "pipe2", "arch_prctl", "set_tid_address",
+			"set_robust_list", "rseq", "uname", "prlimit64", "getrlimit", "ugetrlimit", "access", "faccessat", "faccessat2", "readlinkat",
+			"sendmsg", "recvmsg", "lseek", "_llseek", "dup3", "umask", "kill", "wait4"}},
+	prctlGroup,
+}
+
 var denied = []group{
 	{comment: "inspecting or controlling other processes",
 		names: []string{"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd"}},
@@ -105,13 +151,9 @@ var denied = []group{
 // leaves to its default answer (ENOSYS), with the reason. syscall's child
 // setup makes them only for SysProcAttr options a service does not set.
 var unlisted = map[string]string{
-	"capget":      "os/exec: SysProcAttr.AmbientCaps only",
-	"capset":      "os/exec: SysProcAttr.AmbientCaps only",
-	"setpgid":     "os/exec: SysProcAttr.Setpgid only",
-	"setsid":      "os/exec: SysProcAttr.Setsid only",
-	"ioctl":       "os/exec: SysProcAttr.Setctty and Foreground only; terminal checks (isatty) answer false without it",
-	"clone3":      "os/exec tries clone3 (for a pidfd) and falls back to clone on ENOSYS",
-	"fchmodat2":   "os.Chmod of a symbolic link's own mode; Go falls back on ENOSYS",
-	"setgroups":   "os/exec: SysProcAttr.Credential only",
-	"setgroups32": "os/exec: SysProcAttr.Credential only (arm)",
+	"setpgid":   "os/exec: SysProcAttr.Setpgid only",
+	"setsid":    "os/exec: SysProcAttr.Setsid only",
+	"ioctl":     "os/exec: SysProcAttr.Setctty and Foreground only; terminal checks (isatty) answer false without it",
+	"clone3":    "os/exec tries clone3 (for a pidfd) and falls back to clone on ENOSYS",
+	"fchmodat2": "os.Chmod of a symbolic link's own mode; Go falls back on ENOSYS",
 }

@@ -10,15 +10,15 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Every name in the default profile is a real system call somewhere, no
+// Every name in the profiles' groups is a real system call somewhere, no
 // call is both allowed and denied, and the must-never list of issue 5 is
 // denied.
-func TestDefaultProfileNames(t *testing.T) {
+func TestProfileNames(t *testing.T) {
 	where := map[string]string{}
 	for _, gs := range []struct {
 		kind   string
 		groups []group
-	}{{"allowed", allowed}, {"denied", denied}} {
+	}{{"allowed", allowed}, {"allowed", startGroups}, {"denied", denied}} {
 		for _, g := range gs.groups {
 			if g.comment == "" {
 				t.Errorf("a %s group has no comment: %v", gs.kind, g.names)
@@ -45,12 +45,17 @@ func TestDefaultProfileNames(t *testing.T) {
 			t.Errorf("%s is unlisted and %s", n, where[n])
 		}
 	}
+	for _, n := range xsysCalls {
+		if !syscallNames[n] {
+			t.Errorf("x/sys/unix call %q is not a system call name", n)
+		}
+	}
 }
 
-// The default profile is an allowlist (ENOSYS for the rest, EPERM for the
+// The go profile is an allowlist (ENOSYS for the rest, EPERM for the
 // denied calls) that moby's loader turns into the OCI runtime form.
-func TestDefaultProfileShape(t *testing.T) {
-	b, err := Seccomp("default", nil)
+func TestGoProfileShape(t *testing.T) {
+	b, err := Seccomp("go", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +82,16 @@ func TestDefaultProfileShape(t *testing.T) {
 			actions[n] = a
 		}
 	}
-	for n, want := range map[string]string{"read": "SCMP_ACT_ALLOW", "futex": "SCMP_ACT_ALLOW", "ptrace": "SCMP_ACT_ERRNO/1", "mount": "SCMP_ACT_ERRNO/1"} {
+	for n, want := range map[string]string{"read": "SCMP_ACT_ALLOW", "futex": "SCMP_ACT_ALLOW", "ptrace": "SCMP_ACT_ERRNO/1", "mount": "SCMP_ACT_ERRNO/1",
+		"flock": "SCMP_ACT_ALLOW", "statfs": "SCMP_ACT_ALLOW", "capset": "SCMP_ACT_ALLOW", "setresuid": "SCMP_ACT_ALLOW"} {
 		if actions[n] != want {
 			t.Errorf("%s: %q, want %q", n, actions[n], want)
 		}
 	}
 	// Two runs give the same bytes: the label is part of the image digest.
-	b2, _ := Seccomp("default", nil)
+	b2, _ := Seccomp("go", nil)
 	if string(b) != string(b2) {
-		t.Error("the default profile is not deterministic")
+		t.Error("the go profile is not deterministic")
 	}
 }
 

@@ -27,7 +27,10 @@ type Set struct {
 
 // Options are a target's security values and what they need.
 type Options struct {
-	Seccomp, AppArmor string // default, docker, none or a path
+	Seccomp, AppArmor string // default, go, docker, none or a path
+	// Derived is the profile derived from the binary (DeriveSeccomp), as
+	// JSON, for Seccomp default; nil gives the go profile.
+	Derived []byte
 	// Files holds the content of the values that are paths.
 	Files  map[string][]byte
 	Binary string // the binary's name
@@ -50,12 +53,20 @@ func (e *Error) Unwrap() error { return e.Err }
 func NewSet(o Options) (*Set, error) {
 	s := &Set{Binary: o.Binary, UID: o.UID, GID: o.GID}
 	var err error
-	if s.Seccomp, err = Seccomp(o.Seccomp, o.Files[o.Seccomp]); err != nil {
+	switch {
+	case o.Seccomp == "default" && o.Derived != nil:
+		s.Seccomp = o.Derived
+	case o.Seccomp == "default":
+		s.Seccomp, err = Seccomp("go", nil)
+	default:
+		s.Seccomp, err = Seccomp(o.Seccomp, o.Files[o.Seccomp])
+	}
+	if err != nil {
 		return nil, &Error{Key: "security.seccomp", Err: fmt.Errorf("%s: %w", o.Seccomp, err)}
 	}
 	switch {
 	case s.Seccomp == nil:
-	case o.Seccomp == "default" || o.Seccomp == "docker":
+	case o.Seccomp == "default" || o.Seccomp == "go" || o.Seccomp == "docker":
 		var b bytes.Buffer
 		if err := json.Indent(&b, s.Seccomp, "", "  "); err != nil {
 			return nil, err

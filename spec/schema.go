@@ -55,7 +55,7 @@ var imageFields = map[string]field{
 }
 
 var securityFields = map[string]field{
-	"seccomp":  {kind: kString, check: checkProfile("default", "docker", "none"), doc: "default, docker, none, or a profile file in the build context"},
+	"seccomp":  {kind: kString, check: checkProfile("default", "go", "docker", "none"), doc: "default (derived from the binary), go, docker, none, or a profile file in the build context"},
 	"apparmor": {kind: kString, check: checkProfile("default", "none"), doc: "default, none, or a profile file in the build context"},
 }
 

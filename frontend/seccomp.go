@@ -1,0 +1,55 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// derivedSeccomp derives the default seccomp profile of the binary in bin
+// (et is t expanded for platform p): it runs the derivation step, which
+// waits for the binary, and reads the profile it wrote. When the go
+// profile had to be added, it says why at the security.seccomp line (or
+// the slimfile line, when the key was not written). It returns nil for
+// other seccomp values, and when no profile can be derived (the go profile
+// is then used, with a warning).
+func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *spec.Target, p ocispecs.Platform, bin llb.State) ([]byte, error) {
+	if et.Security.Seccomp != "default" {
+		return nil, nil
+	}
+	plat := sllb.PlatformString(p)
+	if in.Frontend == nil {
+		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
+		return nil, nil
+	}
+	st := sllb.DeriveSeccomp(in, t, p, et.BinaryName(in.Module.Path), bin)
+	ref, err := b.solve(ctx, st, b.bc.BuildPlatforms[0])
+	if err != nil {
+		return nil, err
+	}
+	prof, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "/" + sllb.DerivedSeccompFile})
+	if err != nil {
+		return nil, fmt.Errorf("[%s] reading the derived seccomp profile: %w", plat, err)
+	}
+	rep, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "/" + sllb.DerivationFile})
+	if err != nil {
+		return nil, fmt.Errorf("[%s] reading the seccomp derivation report: %w", plat, err)
+	}
+	var d security.Derivation
+	if err := json.Unmarshal(rep, &d); err != nil {
+		return nil, fmt.Errorf("[%s] the seccomp derivation report: %w", plat, err)
+	}
+	if d.Fallback != "" {
+		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: %s; the go profile's calls were added (%d calls allowed instead of the binary's %d)",
+			plat, d.Fallback, d.Allowed, len(d.Binary)))
+	}
+	return prof, nil
+}

@@ -1,0 +1,123 @@
+package security
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/slimfile/slimfile/security/derive"
+)
+
+// Derivation is what deriving a binary's profile found: the report the
+// frontend shows and warns from, written beside the profile.
+type Derivation struct {
+	// GOARCH is the binary's architecture.
+	GOARCH string `json:"goarch"`
+	// Binary are the system calls the binary's code can make.
+	Binary []string `json:"binary"`
+	// Allowed counts the calls the profile allows; Go counts those of the
+	// go profile, for comparison.
+	Allowed int `json:"allowed"`
+	Go      int `json:"go"`
+	// Fallback says why the go profile was added to the binary's calls
+	// ("" when it was not): the functions whose call numbers could not be
+	// traced, or a binary that could not be read.
+	Fallback string `json:"fallback,omitempty"`
+	// Unresolved are those functions, each with the reason.
+	Unresolved []string `json:"unresolved,omitempty"`
+}
+
+// archOf maps a GOARCH to the seccomp architecture of its profile.
+var archOf = map[string]specs.Arch{"amd64": specs.ArchX86_64, "arm64": specs.ArchAARCH64, "arm": specs.ArchARM}
+
+// DeriveSeccomp makes the default profile of a binary: every system call
+// its code can make (derive.Binary), plus what the kernel and the
+// container runtime call in its process (startGroups), for its
+// architecture only. Calls that the go profile filters by argument keep
+// that filter; denied calls stay denied, whether or not the binary makes
+// them. Where a call number cannot be traced, or the binary cannot be
+// read, the go profile's calls are added and Derivation.Fallback says
+// why: the profile is never smaller than what the binary can call.
+func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
+	d := &Derivation{}
+	r, err := derive.Binary(bin)
+	switch {
+	case errors.Is(err, derive.ErrUnsupported):
+		d.Fallback = err.Error()
+	case err != nil:
+		return nil, nil, err
+	default:
+		d.GOARCH = r.GOARCH
+		d.Binary = r.Names()
+		for _, u := range r.Unresolved {
+			d.Unresolved = append(d.Unresolved, u.String())
+		}
+		switch {
+		case len(r.Unresolved) > 0:
+			fs := make([]string, len(r.Unresolved))
+			for i, u := range r.Unresolved {
+				fs[i] = u.Func
+			}
+			d.Fallback = "the system call numbers of " + strings.Join(fs, ", ") + " could not be read from the binary"
+		case len(r.Unnamed) > 0:
+			d.Fallback = fmt.Sprintf("the binary makes system calls that have no name on linux/%s: %v", r.GOARCH, r.Unnamed)
+		}
+	}
+	goProfile := GoSeccomp()
+	d.Go = Allowed(goProfile)
+	arch, ok := archOf[d.GOARCH]
+	if !ok {
+		if d.Fallback == "" {
+			d.Fallback = "no profile can be derived for linux/" + d.GOARCH
+		}
+		d.Allowed = d.Go
+		return goProfile, d, nil
+	}
+	p := newProfile([]specs.Arch{arch})
+	own := group{comment: "the system calls the binary's code can make, read from the binary", names: d.Binary}
+	// Calls with argument filters keep them.
+	filtered := map[string]group{}
+	for _, g := range append(slices.Clone(allowed), startGroups...) {
+		if len(g.args) > 0 {
+			for _, n := range g.names {
+				filtered[n] = group{comment: g.comment, names: []string{n}, args: g.args}
+			}
+		}
+	}
+	var plain []string
+	for _, n := range own.names {
+		if g, ok := filtered[n]; ok {
+			p.allowGroups([]group{g})
+		} else {
+			plain = append(plain, n)
+		}
+	}
+	own.names = plain
+	p.allowGroups([]group{own})
+	p.allowGroups(startGroups)
+	if d.Fallback != "" {
+		p.allowGroups(allowed)
+		for _, s := range goProfile.Syscalls {
+			if s.Action == specs.ActAllow && len(s.Args) == 0 {
+				p.allowGroups([]group{{comment: s.Comment, names: s.Names}})
+			}
+		}
+	}
+	prof := p.done()
+	d.Allowed = Allowed(prof)
+	return prof, d, nil
+}
+
+// Summary is the one line the derivation step prints.
+func (d *Derivation) Summary() string {
+	s := fmt.Sprintf("the binary can make %d system calls; the profile allows %d (the go profile: %d)", len(d.Binary), d.Allowed, d.Go)
+	if d.Fallback != "" {
+		s += "; the go profile was added: " + d.Fallback
+	}
+	return s
+}
