@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -97,6 +98,9 @@ type builder struct {
 	// early waits for go.mod and go.sum read at the context root while
 	// the Slimfile was read (nil for subrequests).
 	early func() *earlyRead
+	// files holds the build context files read once (profile files).
+	filesMu sync.Mutex
+	files   map[string][]byte
 }
 
 // locate ties a build step to the Slimfile value at key (for target t),
@@ -258,6 +262,12 @@ func (b *builder) pin(ctx context.Context, what, ref string, p ocispecs.Platform
 		return nil, errors.Wrapf(err, "%s image %s", what, named)
 	}
 	pinned := reference.TrimNamed(n).String() + "@" + dgst.String()
+	if dgst == "" {
+		// Docker Engine's own BuildKit (the docker driver) answers from
+		// the engine's image store with no digest: the image is then
+		// used by the name it was resolved by.
+		pinned = n.String()
+	}
 	st, err := llb.Image(pinned, llb.Platform(p), llb.WithCustomName(what+" "+pinned)).WithImageConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -410,6 +420,9 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		p := *pp
+		if err := b.checkConfinement(ctx, t, p); err != nil {
+			return nil, err
+		}
 		et, bin, err := b.compile(in, t, p)
 		if err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/security"
@@ -54,9 +55,27 @@ func (b *builder) confinement(ctx context.Context, t, et *spec.Target, binary st
 	return set, err
 }
 
-// readContextFile reads one file of the build context (after .dockerignore).
+// readContextFile reads one file of the build context (after
+// .dockerignore), once per build: the profile files are checked before
+// any step runs, then used for each platform.
 func (b *builder) readContextFile(ctx context.Context, name string) ([]byte, error) {
 	name = path.Clean(name)
+	b.filesMu.Lock()
+	defer b.filesMu.Unlock()
+	if dt, ok := b.files[name]; ok {
+		return dt, nil
+	}
+	dt, err := b.readContextFileOnce(ctx, name)
+	if err == nil {
+		if b.files == nil {
+			b.files = map[string][]byte{}
+		}
+		b.files[name] = dt
+	}
+	return dt, err
+}
+
+func (b *builder) readContextFileOnce(ctx context.Context, name string) ([]byte, error) {
 	ref, err := b.loadContext(ctx, "load "+name, name)
 	if err != nil {
 		return nil, err
@@ -79,9 +98,13 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 		return nil, err
 	}
 	sets := make([]*security.Set, len(ps))
-	eg, ctx := errgroup.WithContext(ctx)
+	eg, ectx := errgroup.WithContext(ctx)
 	for i, p := range ps {
 		eg.Go(func() error {
+			ctx := ectx
+			if err := b.checkConfinement(ctx, t, p); err != nil {
+				return err
+			}
 			et, bin, err := b.compile(in, t, p)
 			if err != nil {
 				return err
@@ -112,4 +135,15 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 	res := client.NewResult()
 	res.SetRef(ref)
 	return res, nil
+}
+
+// checkConfinement checks t's security values for platform p (reading the
+// profile files) before any build step runs for it.
+func (b *builder) checkConfinement(ctx context.Context, t *spec.Target, p ocispecs.Platform) error {
+	et, err := b.expanded(t, p)
+	if err != nil {
+		return err
+	}
+	_, err = b.confinement(ctx, t, et, et.BinaryName(""), nil)
+	return err
 }

@@ -109,8 +109,19 @@ func (p *profile) rules(g group, action specs.LinuxSeccompAction, errno *uint) {
 	}
 }
 
-// done adds the denied groups and returns the profile.
+// done adds the explicit ENOSYS answers (probed), the denied groups and
+// returns the profile.
 func (p *profile) done() *seccomp.Seccomp {
+	var nosys []string
+	for _, n := range probed {
+		if !p.seen[n] && !deniedNames[n] {
+			nosys = append(nosys, n)
+		}
+	}
+	if len(nosys) > 0 {
+		p.rules(group{comment: "calls programs try and fall back from: ENOSYS, by a rule of its own (Docker 20.10 drops defaultErrnoRet)", names: nosys},
+			specs.ActErrno, ptr(uint(enosys)))
+	}
 	for _, g := range denied {
 		p.rules(g, specs.ActErrno, ptr(uint(eperm)))
 	}

@@ -121,15 +121,25 @@ var startGroups = []group{
 	{comment: "container runtimes (runc, crun) between loading the filter and execve of the program. Without no-new-privileges the filter is loaded before the runtime drops privileges, so it changes user, groups and capabilities, closes descriptors, finds and starts the program under the filter",
 		names: []string{"capget", "capset", "setgroups", "setgroups32", "setresuid", "setresuid32", "setresgid", "setresgid32",
 			"setuid", "setuid32", "setgid", "setgid32", "getuid", "getuid32", "geteuid", "geteuid32", "getgid", "getgid32", "getegid", "getegid32",
-			"getppid", "getpid", "gettid", "chdir", "fchdir", "getcwd", "close", "close_range", "fcntl", "fcntl64",
+			"getppid", "getpid", "gettid", "fchown", "fchown32", "chdir", "fchdir", "getcwd", "close", "close_range", "fcntl", "fcntl64",
 			"fstat", "fstat64", "newfstatat", "fstatat64", "statx", "stat", "stat64", "openat", "read", "write", "getdents64",
 			"fstatfs", "fstatfs64", "execve", "execveat", "futex", "futex_time64", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64",
 			"sched_yield", "sched_getaffinity", "tgkill", "rt_sigaction", "rt_sigprocmask", "sigaltstack", "mmap", "mmap2", "munmap", "madvise",
 			"mprotect", "brk", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "pipe2", "arch_prctl", "set_tid_address",
 			"set_robust_list", "rseq", "uname", "prlimit64", "getrlimit", "ugetrlimit", "access", "faccessat", "faccessat2", "readlinkat",
-			"sendmsg", "recvmsg", "lseek", "_llseek", "dup3", "umask", "kill", "wait4"}},
+			"sendmsg", "recvmsg", "lseek", "_llseek", "dup3", "umask", "kill", "wait4",
+			"pselect6", "pselect6_time64", "select", "_newselect"}},
 	prctlGroup,
 }
+
+// probed are calls that programs and libraries try and fall back from when
+// the kernel lacks them (ENOSYS). Every profile answers those it does not
+// allow with ENOSYS by a rule of its own: Docker 20.10 drops a profile's
+// defaultErrnoRet, so the default answer there is EPERM, which some
+// fallbacks do not take.
+var probed = []string{"clone3", "faccessat2", "fchmodat2", "openat2", "close_range", "epoll_pwait2", "statx",
+	"copy_file_range", "pidfd_open", "pidfd_send_signal", "rseq", "futex_waitv", "membarrier", "getrandom",
+	"memfd_secret", "process_madvise", "cachestat", "map_shadow_stack", "landlock_create_ruleset", "set_mempolicy_home_node"}
 
 var denied = []group{
 	{comment: "inspecting or controlling other processes",

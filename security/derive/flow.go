@@ -205,20 +205,27 @@ type state struct {
 	// spLost is set when the stack pointer is not known: every stack slot
 	// is then unknown.
 	spLost bool
-	// argsLost makes every slot of the incoming argument area (at and
-	// above the entry stack pointer) unknown, once a callee or a store
-	// through a pointer may have written it: see argsAddr.
-	argsLost bool
-	// argsAddr is set once the address of an incoming argument slot has
-	// been taken.
-	argsAddr bool
+	// lostFrom makes the slots of the incoming argument area (at and
+	// above the entry stack pointer) from this offset on unknown, unless
+	// the function wrote them itself: a callee or a store through a
+	// pointer may have written them, once the address of an incoming
+	// argument was taken (taken). Go checks indexes, so a pointer to an
+	// argument reaches only that argument and what lies above it.
+	lostFrom int64
+	// taken are the offsets of incoming argument slots whose address was
+	// taken.
+	taken []int64
 }
 
-func entryState() *state { return &state{vals: map[loc]value{}} }
+// noneLost is lostFrom when no incoming slot is lost.
+const noneLost = int64(1) << 62
+
+func entryState() *state { return &state{vals: map[loc]value{}, lostFrom: noneLost} }
 
 func (s *state) clone() *state {
 	c := *s
 	c.vals = maps.Clone(s.vals)
+	c.taken = slices.Clone(s.taken)
 	return &c
 }
 
@@ -231,7 +238,7 @@ func (s *state) get(l loc) value {
 	if v, ok := s.vals[l]; ok {
 		return v
 	}
-	if l.stack && (l.n < 0 || s.argsLost) {
+	if l.stack && (l.n < 0 || l.n >= s.lostFrom) {
 		return unknown
 	}
 	e := l
@@ -287,15 +294,16 @@ func (s *state) operandValue(src operand) value {
 }
 
 // forgetFrame makes every slot of the frame unknown (a store through a
-// pointer, or a call that may write its outgoing arguments).
-func (s *state) forgetFrame(args bool) {
+// pointer, or a call that may write its outgoing arguments), and the
+// incoming slots a pointer taken to them may reach.
+func (s *state) forgetFrame() {
 	for l := range s.vals {
-		if l.stack && (l.n < 0 || args) {
+		if l.stack && (l.n < 0 || slices.Contains(s.taken, l.n)) {
 			delete(s.vals, l)
 		}
 	}
-	if args {
-		s.argsLost = true
+	if len(s.taken) > 0 {
+		s.lostFrom = min(s.lostFrom, slices.Min(s.taken))
 	}
 }
 
@@ -307,7 +315,7 @@ func (s *state) clobberRegs(regs int) {
 }
 
 func (s *state) equal(o *state) bool {
-	if s.sp != o.sp || s.spLost != o.spLost || s.argsLost != o.argsLost || s.argsAddr != o.argsAddr || len(s.vals) != len(o.vals) {
+	if s.sp != o.sp || s.spLost != o.spLost || s.lostFrom != o.lostFrom || !slices.Equal(s.taken, o.taken) || len(s.vals) != len(o.vals) {
 		return false
 	}
 	for l, v := range s.vals {
@@ -321,7 +329,7 @@ func (s *state) equal(o *state) bool {
 
 // join merges o into s (where two paths meet).
 func join(s, o *state) *state {
-	r := &state{vals: map[loc]value{}, sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp, argsLost: s.argsLost || o.argsLost, argsAddr: s.argsAddr || o.argsAddr}
+	r := &state{vals: map[loc]value{}, sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp, lostFrom: min(s.lostFrom, o.lostFrom), taken: takenUnion(s.taken, o.taken)}
 	for l := range s.vals {
 		r.vals[l] = merge(s.get(l), o.get(l))
 	}
@@ -341,7 +349,7 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 		if st.hasBase {
 			base, ok := s.get(reg(st.base)).single()
 			if !ok {
-				s.forgetFrame(s.argsAddr) // through a pointer: perhaps into the frame
+				s.forgetFrame() // through a pointer: perhaps into the frame
 				continue
 			}
 			addr = base + uint64(st.off)
@@ -365,10 +373,14 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 		s.set(dst, v)
 	}
 	if in.addrOf != nil && (s.spLost || s.sp+*in.addrOf >= 0) {
-		s.argsAddr = true
+		off := int64(0) // not known: any incoming slot
+		if !s.spLost {
+			off = s.sp + *in.addrOf
+		}
+		s.taken = takenUnion(s.taken, []int64{off})
 	}
 	if in.clobberStack {
-		s.forgetFrame(s.argsAddr)
+		s.forgetFrame()
 	}
 	switch {
 	case in.spLost:
@@ -379,7 +391,7 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 	switch in.flow {
 	case call, indirectCall:
 		s.clobberRegs(a.regs)
-		s.forgetFrame(s.argsAddr)
+		s.forgetFrame()
 	case syscallInst:
 		for _, r := range a.syscallClobbers {
 			s.vals[reg(r)] = unknown
@@ -462,7 +474,7 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 	onWork := map[int]bool{0: true}
 	// indirectIn is the entry state of blocks a jump table may reach.
 	indirectIn := func(sp *state) *state {
-		s := &state{vals: map[loc]value{}, argsLost: true, argsAddr: true}
+		s := &state{vals: map[loc]value{}, lostFrom: 0, taken: []int64{0}}
 		if sp == nil {
 			s.spLost = true
 		} else {
@@ -516,4 +528,20 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 			s.step(&insts[i], a, stored)
 		}
 	}
+}
+
+// takenUnion is the sorted union of two sets of taken offsets; past
+// maxConsts offsets only the lowest is kept, which covers the rest.
+func takenUnion(a, b []int64) []int64 {
+	r := slices.Clone(a)
+	for _, o := range b {
+		if !slices.Contains(r, o) {
+			r = append(r, o)
+		}
+	}
+	slices.Sort(r)
+	if len(r) > maxConsts {
+		r = r[:1]
+	}
+	return r
 }
