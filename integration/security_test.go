@@ -79,6 +79,17 @@ type confinedRun struct {
 	runc   *oci.Runc
 	binds  map[string]string
 	n      int
+	// newPrivs and caps are how the next runs start (oci.RunOptions).
+	newPrivs bool
+	caps     []string
+}
+
+// with is c running without no_new_privs when newPrivs is set, keeping
+// caps.
+func (c *confinedRun) with(newPrivs bool, caps ...string) *confinedRun {
+	d := *c
+	d.newPrivs, d.caps = newPrivs, caps
+	return &d
 }
 
 func newConfinedRun(t *testing.T, img v1.Image, binds map[string]string) *confinedRun {
@@ -96,7 +107,7 @@ func (c *confinedRun) command(profile string, args ...string) (*exec.Cmd, string
 	c.n++
 	id := fmt.Sprintf("slimfile-%d-%d", os.Getpid(), time.Now().UnixNano())
 	cmd, err := c.runc.Command(c.img, c.rootfs, filepath.Join(c.t.TempDir(), "bundle"), id,
-		oci.RunOptions{Args: args, Seccomp: profile, Binds: c.binds})
+		oci.RunOptions{Args: args, Seccomp: profile, Binds: c.binds, NewPrivileges: c.newPrivs, Caps: c.caps})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -134,23 +145,49 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestSeccompDefaultConfinesRealPrograms builds the probe program
-// (security/testdata/probe) for amd64 and arm64 and runs it with runc under
-// the seccomp profile of its own image label, as uid 65532 on a read-only
-// root: it serves HTTP and stops cleanly on SIGTERM, resolves a name and
-// fetches over TLS, writes /tmp, runs a child, and is refused ptrace,
-// mount and unshare. ptrace succeeds without the profile, so the profile
-// is what refuses it. arm64 runs through qemu-user, whose own
-// system calls the filter then sees.
-func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
-	t.Parallel()
-	dir := copyModule(t, filepath.Join("..", "security", "testdata", "probe"))
-	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64")
-	imgs := mustBuild(t, b, err)
-	want, err := security.Seccomp("default", nil)
+// derivedFor is the default profile derived from the binary of img (its
+// entrypoint, in the unpacked rootfs), as the frontend's step derives it.
+func derivedFor(t *testing.T, img v1.Image, rootfs string) ([]byte, *security.Derivation) {
+	t.Helper()
+	cf, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}
+	f, err := os.Open(filepath.Join(rootfs, cf.Config.Entrypoint[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, d, err := security.DeriveSeccomp(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, d
+}
+
+// TestSeccompDefaultConfinesRealPrograms builds the probe program
+// (security/testdata/probe) for amd64, arm64 and arm/v7. Each image's label
+// is the profile derived from that platform's own binary, with nothing
+// left to the fallback. On amd64 the probe runs with runc under its label,
+// as uid 65532 on a read-only root, both with no_new_privs (as Kubernetes
+// with allowPrivilegeEscalation: false) and without (as Docker and Podman
+// by default), and every run is compared with the same run unconfined:
+// it serves HTTP and stops cleanly on SIGTERM, resolves a name and fetches
+// over TLS, writes /tmp, runs a child. ptrace, mount and unshare are
+// refused with EPERM, also with CAP_SYS_ADMIN, with which they succeed
+// unconfined: the refusal is the profile's. arm64 runs through qemu-user
+// unconfined only: under qemu the kernel filters qemu's own x86-64 calls,
+// so the arm tables are checked by evaluating the compiled filters
+// (TestFiltersPerArchitecture).
+func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
+	t.Parallel()
+	dir := copyModule(t, filepath.Join("..", "security", "testdata", "probe"))
+	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64,linux/arm/v7")
+	imgs := mustBuild(t, b, err)
 
 	startDNS(t)
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -172,83 +209,103 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 	// httptest's server is valid for example.com.
 	url := "https://example.com:" + port + "/"
 
-	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+	for _, platform := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7"} {
 		t.Run(strings.ReplaceAll(platform, "/", "_"), func(t *testing.T) {
 			img := imgs[platform]
 			cf, err := img.ConfigFile()
 			if err != nil {
 				t.Fatal(err)
 			}
+			c := newConfinedRun(t, img, map[string]string{"/etc/resolv.conf": resolv, "/etc/ssl/certs/ca-certificates.crt": ca})
+			want, d := derivedFor(t, img, c.rootfs)
 			label := cf.Config.Labels[security.SeccompLabel]
 			if label != string(want) {
-				t.Fatalf("label %s is not the default profile:\n%.300s", security.SeccompLabel, label)
+				t.Fatalf("label %s is not the profile derived from the binary:\n%.300s", security.SeccompLabel, label)
+			}
+			if d.Fallback != "" || d.Allowed >= d.Go || len(d.Binary) < 40 {
+				t.Errorf("derivation: %d calls found, %d allowed (go: %d), fallback %q", len(d.Binary), d.Allowed, d.Go, d.Fallback)
 			}
 			if got := cf.Config.Labels[security.AppArmorLabel]; got != "slimfile-probe" {
 				t.Errorf("label %s = %q, want slimfile-probe", security.AppArmorLabel, got)
 			}
-			c := newConfinedRun(t, img, map[string]string{"/etc/resolv.conf": resolv, "/etc/ssl/certs/ca-certificates.crt": ca})
-
-			// An HTTP server, /tmp from a handler, SIGTERM.
-			addr := freeAddr(t)
-			cmd, id, out := c.command(label, "serve", addr)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			if platform == "linux/arm/v7" {
+				return // built and derived; its filter is evaluated in TestFiltersPerArchitecture
 			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			body, err := waitGet(t, "http://"+addr+"/hello", done)
-			if err != nil {
-				t.Fatalf("serve: %v\n%s", err, out)
+			runs := []struct {
+				name, profile string
+				c             *confinedRun
+			}{{"unconfined", "", c}}
+			if platform == "linux/amd64" {
+				runs = append(runs, struct {
+					name, profile string
+					c             *confinedRun
+				}{"confined with no_new_privs", label, c}, struct {
+					name, profile string
+					c             *confinedRun
+				}{"confined without no_new_privs", label, c.with(true)})
 			}
-			if !strings.Contains(body, "uid 65532") {
-				t.Errorf("/hello: %q", body)
+			for _, r := range runs {
+				t.Run(strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) {
+					// An HTTP server, /tmp from a handler, SIGTERM.
+					addr := freeAddr(t)
+					cmd, id, out := r.c.command(r.profile, "serve", addr)
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					done := make(chan error, 1)
+					go func() { done <- cmd.Wait() }()
+					body, err := waitGet(t, "http://"+addr+"/hello", done)
+					if err != nil {
+						t.Fatalf("serve: %v\n%s", err, out)
+					}
+					if !strings.Contains(body, "uid 65532") {
+						t.Errorf("/hello: %q", body)
+					}
+					if body, err := get("http://" + addr + "/tmp"); err != nil || body != "tmp ok\n" {
+						t.Errorf("/tmp: %q %v", body, err)
+					}
+					if err := r.c.runc.Kill(id, "TERM"); err != nil {
+						t.Fatal(err)
+					}
+					select {
+					case err := <-done:
+						if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
+							t.Errorf("after SIGTERM: %v\n%s", err, out)
+						}
+					case <-time.After(30 * time.Second):
+						t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
+					}
+					// A client: pure-Go DNS over UDP, then TLS.
+					if got := r.c.run(r.profile, "fetch", url); !strings.Contains(got, "200 OK hello over TLS to example.com:"+port) {
+						t.Errorf("fetch: %s", got)
+					}
+					if got := r.c.run(r.profile, "child"); got != "child: tmp ok\n" {
+						t.Errorf("child: %q", got)
+					}
+				})
 			}
-			if body, err := get("http://" + addr + "/tmp"); err != nil || body != "tmp ok\n" {
-				t.Errorf("/tmp: %q %v", body, err)
-			}
-			if err := c.runc.Kill(id, "TERM"); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-done:
-				if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
-					t.Errorf("after SIGTERM: %v\n%s", err, out)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
-			}
-
-			// A client: pure-Go DNS over UDP, then TLS.
-			if got := c.run(label, "fetch", url); !strings.Contains(got, "200 OK hello over TLS to example.com:"+port) {
-				t.Errorf("fetch: %s", got)
-			}
-			if got := c.run(label, "child"); got != "child: tmp ok\n" {
-				t.Errorf("child: %q", got)
-			}
-
-			// What a service must never do: refused with EPERM under the
-			// profile; calls it does not list fail with ENOSYS. mount and
-			// unshare would fail without capabilities anyway; ptrace and
-			// personality succeed in the same container without the
-			// profile, so their refusals are the profile's. qemu-user does not emulate
-			// ptrace (ENOSYS either way), so arm64 shows the filter at work
-			// through personality.
-			confinedWant := []string{"ptrace: EPERM", "mount: EPERM", "unshare: EPERM", "personality: ENOSYS"}
-			freeWant := []string{"ptrace: ok", "personality: ok"}
 			if platform != "linux/amd64" {
-				confinedWant, freeWant = confinedWant[1:], freeWant[1:]
+				return
 			}
-			confined := c.run(label, "forbidden")
-			for _, want := range confinedWant {
-				if !strings.Contains(confined, want) {
-					t.Errorf("under the profile, want %q:\n%s", want, confined)
+			// What a service must never do: refused with EPERM under the
+			// profile, with no_new_privs or without. With CAP_SYS_ADMIN, as
+			// root, mount and unshare succeed unconfined: refused confined,
+			// the refusal is the profile's; ptrace succeeds unconfined in
+			// any container.
+			for _, cc := range []*confinedRun{c, c.with(true)} {
+				confined := cc.run(label, "forbidden")
+				for _, want := range []string{"ptrace: EPERM", "mount: EPERM", "unshare: EPERM"} {
+					if !strings.Contains(confined, want) {
+						t.Errorf("under the profile (new privileges %t), want %q:\n%s", cc.newPrivs, want, confined)
+					}
 				}
 			}
-			free := c.run("", "forbidden")
-			for _, want := range freeWant {
-				if !strings.Contains(free, want) {
-					t.Errorf("without a profile, want %q:\n%s", want, free)
-				}
+			admin := c.with(true, "CAP_SYS_ADMIN")
+			if free := admin.run("", "forbidden"); !strings.Contains(free, "ptrace: ok") || !strings.Contains(free, "mount: ok") || !strings.Contains(free, "unshare: ok") {
+				t.Errorf("without a profile, with CAP_SYS_ADMIN, want ptrace, mount and unshare ok:\n%s", free)
+			}
+			if confined := admin.run(label, "forbidden"); !strings.Contains(confined, "mount: EPERM") || !strings.Contains(confined, "unshare: EPERM") {
+				t.Errorf("under the profile, with CAP_SYS_ADMIN, want mount and unshare EPERM:\n%s", confined)
 			}
 		})
 	}
@@ -315,7 +372,6 @@ func TestProfilesOutputAndLabels(t *testing.T) {
 		"profiles/app.json":     userSeccomp,
 		"profiles/app.apparmor": userAppArmor,
 	})
-	defaultProfile, _ := security.Seccomp("default", nil)
 	dockerProfile, _ := security.Seccomp("docker", nil)
 	var compactUser bytes.Buffer
 	if err := json.Compact(&compactUser, []byte(userSeccomp)); err != nil {
@@ -326,16 +382,25 @@ func TestProfilesOutputAndLabels(t *testing.T) {
 		target, seccomp, apparmorName string
 		uid                           int
 	}{
-		{"api", string(defaultProfile), "slimfile-svc", 65532},
+		{"api", "", "slimfile-svc", 65532}, // derived from the image's binary
 		{"custom", compactUser.String(), "my-api", 65532},
 		{"loose", string(dockerProfile), "", 0},
 	} {
 		t.Run(c.target, func(t *testing.T) {
 			t.Parallel()
 			b, err := buildctl(t, dir, "--opt", "target="+c.target)
-			cf, err := mustBuild(t, b, err)["linux/amd64"].ConfigFile()
+			img := mustBuild(t, b, err)["linux/amd64"]
+			cf, err := img.ConfigFile()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if c.seccomp == "" {
+				root := filepath.Join(t.TempDir(), "rootfs")
+				if err := oci.Unpack(img, root); err != nil {
+					t.Fatal(err)
+				}
+				want, _ := derivedFor(t, img, root)
+				c.seccomp = string(want)
 			}
 			if got := cf.Config.Labels[security.SeccompLabel]; got != c.seccomp {
 				t.Errorf("seccomp label:\n%.200s\nwant\n%.200s", got, c.seccomp)
@@ -402,6 +467,32 @@ func TestProfilesOutputAndLabels(t *testing.T) {
 			}
 		})
 	}
+	// With several platforms, each gets a directory with the profile
+	// derived from its own binary, for its own architecture.
+	t.Run("platforms", func(t *testing.T) {
+		t.Parallel()
+		dest, out, err := localOutput(t, dir, "api.profiles", "--opt", "platform=linux/amd64,linux/arm64")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tail(out, 30))
+		}
+		for dir, arch := range map[string]string{"linux_amd64": "SCMP_ARCH_X86_64", "linux_arm64": "SCMP_ARCH_AARCH64"} {
+			b, err := os.ReadFile(filepath.Join(dest, dir, "seccomp.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p struct {
+				ArchMap []struct{ Architecture string } `json:"archMap"`
+			}
+			if err := json.Unmarshal(b, &p); err != nil || len(p.ArchMap) != 1 || p.ArchMap[0].Architecture != arch {
+				t.Errorf("%s/seccomp.json: archMap %+v (%v), want %s alone", dir, p.ArchMap, err, arch)
+			}
+			for _, f := range []string{"apparmor.profile", "securitycontext.yaml"} {
+				if _, err := os.Stat(filepath.Join(dest, dir, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
 }
 
 // TestBadProfilesPointAtLine: a profile file with a misspelt system call,

@@ -17,8 +17,9 @@ import (
 
 // Runc runs images with runc the way a container engine does: in their
 // own PID, mount, IPC and UTS namespaces (sharing the host's network), as
-// the image user, with no capabilities, no new privileges, a read-only
-// root filesystem, a tmpfs on /tmp, and a seccomp filter.
+// the image user, with no capabilities, no new privileges (unless asked:
+// Docker and Podman do not set it), a read-only root filesystem, a tmpfs
+// on /tmp, and a seccomp filter.
 type Runc struct {
 	// State is runc's state directory (--root).
 	State string
@@ -33,6 +34,11 @@ type RunOptions struct {
 	Seccomp string
 	// Binds are read-only bind mounts: container path to host path.
 	Binds map[string]string
+	// NewPrivileges runs without no_new_privs, as Docker and Podman do by
+	// default: runc then loads the filter before it drops privileges.
+	NewPrivileges bool
+	// Caps are capabilities the process keeps (CAP_SYS_ADMIN, ...).
+	Caps []string
 }
 
 // Command returns the runc command that runs img's rootfs in a container
@@ -64,8 +70,9 @@ func (r *Runc) Command(img v1.Image, rootfs, bundle, id string, o RunOptions) (*
 		Process: &specs.Process{
 			User: specs.User{UID: uid, GID: gid},
 			Args: argv, Env: env, Cwd: "/",
-			NoNewPrivileges: true,
-			Capabilities:    &specs.LinuxCapabilities{},
+			NoNewPrivileges: !o.NewPrivileges,
+			Capabilities: &specs.LinuxCapabilities{Bounding: o.Caps, Effective: o.Caps, Permitted: o.Caps,
+				Ambient: o.Caps, Inheritable: o.Caps},
 		},
 		Root:     &specs.Root{Path: abs, Readonly: true},
 		Hostname: id,

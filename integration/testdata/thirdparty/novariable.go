@@ -1,0 +1,5 @@
+//go:build !variable
+
+package main
+
+func variable() error { return nil }

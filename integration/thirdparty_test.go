@@ -1,0 +1,109 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slimfile/slimfile/security"
+)
+
+// TestThirdPartyCodeConfined builds integration/testdata/thirdparty (third-
+// party code that calls the kernel itself: golang.org/x/sys/unix, pure-Go
+// SQLite on /tmp, /proc readers, os/exec, DNS, signals, file locks) from a
+// three-line Slimfile and runs it as uid 65532 on a read-only root with
+// runc under its own image's label, with no_new_privs and without, and
+// unconfined: every run prints the same. The profile is derived from the
+// binary, with nothing left to the fallback. The same program with a call
+// whose number is computed (target variable) takes the fallback, and the
+// build warns at the seccomp line naming the function; it still runs.
+func TestThirdPartyCodeConfined(t *testing.T) {
+	t.Parallel()
+	dir := copyModule(t, filepath.Join("testdata", "thirdparty"))
+	startDNS(t)
+	etc := t.TempDir()
+	resolv := filepath.Join(etc, "resolv.conf")
+	if err := os.WriteFile(resolv, []byte("nameserver "+strings.Split(dnsAddr, ":")[0]+"\noptions attempts:1 timeout:2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	binds := map[string]string{"/etc/resolv.conf": resolv}
+
+	for _, target := range []string{"app", "variable"} {
+		t.Run(target, func(t *testing.T) {
+			t.Parallel()
+			b, err := buildx(t, dir, "--target", target, "--platform", "linux/amd64,linux/arm64")
+			imgs := mustBuild(t, b, err)
+			warning := "security.seccomp: default: the system call numbers of main.variable could not be read from the binary"
+			if got := strings.Contains(b.out, warning); got != (target == "variable") {
+				t.Errorf("warning %q shown: %t, want %t:\n%s", warning, got, target == "variable", tail(b.out, 40))
+			}
+			for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+				t.Run(strings.ReplaceAll(platform, "/", "_"), func(t *testing.T) {
+					img := imgs[platform]
+					c := newConfinedRun(t, img, binds)
+					want, d := derivedFor(t, img, c.rootfs)
+					cf, err := img.ConfigFile()
+					if err != nil {
+						t.Fatal(err)
+					}
+					label := cf.Config.Labels[security.SeccompLabel]
+					if label != string(want) {
+						t.Fatalf("the label is not the profile derived from the binary")
+					}
+					if (d.Fallback != "") != (target == "variable") || (target == "app" && d.Allowed >= d.Go) {
+						t.Errorf("derivation: %d calls, %d allowed (go: %d), fallback %q", len(d.Binary), d.Allowed, d.Go, d.Fallback)
+					}
+					for _, call := range []string{"flock", "sysinfo", "getrusage"} {
+						if !contains(d.Binary, call) {
+							t.Errorf("%s is not among the calls found: %v", call, d.Binary)
+						}
+					}
+					free := c.run("", "all", "db.example")
+					if !strings.Contains(free, "sqlite: ok") || !strings.Contains(free, "dns db.example: 127.0.0.1") || !strings.Contains(free, "variable: ok") {
+						t.Fatalf("unconfined:\n%s", free)
+					}
+					if platform != "linux/amd64" {
+						return // under qemu the filter would see qemu's calls, not the program's
+					}
+					for _, cc := range []*confinedRun{c, c.with(true)} {
+						if got := cc.run(label, "all", "db.example"); got != free {
+							t.Errorf("confined (new privileges %t):\n%s\nunconfined:\n%s", cc.newPrivs, got, free)
+						}
+						addr := freeAddr(t)
+						cmd, id, out := cc.command(label, "serve", addr)
+						if err := cmd.Start(); err != nil {
+							t.Fatal(err)
+						}
+						done := make(chan error, 1)
+						go func() { done <- cmd.Wait() }()
+						if body, err := waitGet(t, "http://"+addr+"/", done); err != nil || body != "hello from uid 65532\n" {
+							t.Fatalf("serve: %q %v\n%s", body, err, out)
+						}
+						if err := cc.runc.Kill(id, "TERM"); err != nil {
+							t.Fatal(err)
+						}
+						select {
+						case err := <-done:
+							if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
+								t.Errorf("after SIGTERM: %v\n%s", err, out)
+							}
+						case <-time.After(30 * time.Second):
+							t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
