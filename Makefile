@@ -9,7 +9,7 @@ example:
 # Every test: vet, unit tests, then the integration tests against the test bed.
 test: unit testbed
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
-	  SLIMFILE_INTEGRATION=1 go test -count=1 -timeout 30m ./integration/...
+	  SLIMFILE_INTEGRATION=1 go test -tags libseccomp -count=1 -timeout 30m ./integration/...
 
 unit:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

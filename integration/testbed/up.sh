@@ -7,7 +7,12 @@
 #   - buildkitd (OCI worker, overlayfs, host network) and a `docker buildx`
 #     builder named "slimfile" that uses it through the remote driver;
 #   - the frontend image, built from this working tree by Dockerfile.frontend
-#     and pushed as $SLIMFILE_REGISTRY/slimfile:dev.
+#     and pushed as $SLIMFILE_REGISTRY/slimfile:dev;
+#   - Debian's Docker Engine (dockerd 20.10, its built-in BuildKit, runc) on a
+#     socket of its own, pulling Docker Hub images through the loopback
+#     registry, with a docker context "slimfile-engine" for it;
+#   - Podman (4.3, crun) configured for the loopback registry, with storage
+#     of its own.
 # Writes the environment to use it to $SLIMFILE_STATE/env (source it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +36,7 @@ export PATH="$bin:$PATH"
 running() {
   local pid
   pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+  [[ -n $pid ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$2"
 }
 # start NAME PIDFILE CMD... starts a daemon unless it is running already.
 start() {
@@ -84,6 +89,101 @@ cmp -s "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx" 2>/dev/nul
 docker buildx rm slimfile >/dev/null 2>&1 || true
 docker buildx create --name slimfile --driver remote "unix://$sock" >/dev/null
 
+log "docker engine ($(dockerd --version | sed 's/,.*//'))"
+# dockerd on a socket, data-root, exec-root and pidfile of its own: no
+# /var/run/docker.sock and no iptables rules (containers run with --network
+# host). The docker0 bridge stays: the engine's BuildKit runs build steps on
+# the "bridge" network ("network bridge not found" without it). The start
+# helper's pidfile is not dockerd's own, which dockerd refuses to reuse while
+# the pid in it is alive. Its containerd is the one it starts itself (unless
+# a system containerd is running).
+dsock="$state/docker.sock"
+mkdir -p "$cache/docker" "$state/docker-exec"
+cat >"$state/daemon.json.new" <<JSON
+{
+  "hosts": ["unix://$dsock"],
+  "data-root": "$cache/docker",
+  "exec-root": "$state/docker-exec",
+  "pidfile": "$state/docker-exec/dockerd.pid",
+  "iptables": false,
+  "ip-masq": false,
+  "ip-forward": false,
+  "registry-mirrors": ["http://$registry"],
+  "builder": {"gc": {"enabled": true, "defaultKeepStorage": "20GB"}}
+}
+JSON
+if ! cmp -s "$state/daemon.json.new" "$state/daemon.json"; then
+  # Most of these settings apply at start only.
+  if running "$state/dockerd.pid" dockerd; then
+    log "restarting dockerd: its configuration changed"
+    pid=$(cat "$state/dockerd.pid")
+    kill "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  fi
+  mv "$state/daemon.json.new" "$state/daemon.json"
+fi
+rm -f "$state/daemon.json.new"
+running "$state/dockerd.pid" dockerd || rm -f "$dsock"
+start dockerd "$state/dockerd.pid" dockerd --config-file "$state/daemon.json"
+wait_for dockerd docker -H "unix://$dsock" version
+# Recreated each time so that it points at this test bed's socket.
+docker context rm -f slimfile-engine >/dev/null 2>&1 || true
+out=$(docker context create slimfile-engine --description "slimfile test bed dockerd" \
+  --docker "host=unix://$dsock" 2>&1) || { echo "$out" >&2; exit 1; }
+
+log "podman ($(podman --version | sed 's/^podman version //'))"
+# Its own configuration, read through CONTAINERS_*_CONF (env file): the
+# loopback registry is insecure (plain HTTP) and mirrors Docker Hub; images
+# and containers live under the cache and state directories; no systemd
+# here, so cgroupfs and a file event log. Podman raises RLIMIT_NOFILE and
+# RLIMIT_NPROC to 1048576 by default, above the hard limits of this machine,
+# which root cannot raise without CAP_SYS_RESOURCE: "crun: setrlimit
+# `RLIMIT_NOFILE`: Operation not permitted"; hence default_ulimits (also
+# --ulimit nofile=1024:1024 --ulimit nproc=N:N with N at most `ulimit -Hu`).
+pconf="$state/podman"
+mkdir -p "$pconf" "$cache/podman"
+cat >"$pconf/registries.conf" <<CONF
+unqualified-search-registries = ["docker.io"]
+
+[[registry]]
+location = "$registry"
+insecure = true
+
+[[registry]]
+prefix = "docker.io"
+location = "docker.io"
+
+[[registry.mirror]]
+location = "$registry"
+insecure = true
+CONF
+cat >"$pconf/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$cache/podman"
+runroot = "$pconf/run"
+CONF
+nproc=$(ulimit -Hu); [[ $nproc == unlimited || $nproc -gt 4096 ]] && nproc=4096
+cat >"$pconf/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=$nproc:$nproc"]
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+# crun refuses a hybrid cgroup layout whose cgroup v2 hierarchy still holds
+# controllers ("cgroups in hybrid mode not supported, drop all controllers
+# from cgroupv2"). Here hugetlb has no v1 hierarchy, so it stays on v2; give
+# each such unused controller its v1 hierarchy, as systemd does in hybrid mode.
+if [[ $(stat -fc %T /sys/fs/cgroup) == tmpfs && -r /sys/fs/cgroup/unified/cgroup.controllers &&
+      -z $(cat /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null) ]]; then
+  for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+    mkdir -p "/sys/fs/cgroup/$c"
+    mountpoint -q "/sys/fs/cgroup/$c" || mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
+  done
+fi
+
 log "frontend image $registry/slimfile:dev"
 buildctl build --progress=plain \
   --frontend dockerfile.v0 --local context="$root" --local dockerfile="$root" \
@@ -98,6 +198,11 @@ export SLIMFILE_REGISTRY="$registry"
 export SLIMFILE_FRONTEND="$registry/slimfile:dev"
 export BUILDX_BUILDER=slimfile
 export SLIMFILE_UPX_DIR="$upx"
+export SLIMFILE_DOCKER_HOST="unix://$dsock"
+export SLIMFILE_DOCKER_CONTEXT=slimfile-engine
+export CONTAINERS_REGISTRIES_CONF="$pconf/registries.conf"
+export CONTAINERS_STORAGE_CONF="$pconf/storage.conf"
+export CONTAINERS_CONF="$pconf/containers.conf"
 ENV
 log "test bed ready: source $state/env"
 echo "$state/env"
