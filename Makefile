@@ -6,8 +6,10 @@
 example:
 	./integration/example.sh
 
-# Every test: vet, unit tests, then the integration tests against the test bed.
-test: unit testbed
+# Every test: the test bed first (some unit tests run binaries under strace
+# and qemu-user, which it installs), vet and unit tests, then the
+# integration tests against the test bed.
+test: testbed unit
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
 	  SLIMFILE_INTEGRATION=1 go test -tags libseccomp -count=1 -timeout 30m ./integration/...
 
