@@ -20,6 +20,7 @@ import (
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/slimfile/slimfile/security/derive"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -57,6 +58,9 @@ func GoSeccomp() *seccomp.Seccomp {
 type profile struct {
 	p    *seccomp.Seccomp
 	seen map[string]bool
+	// exists, when set, keeps out names that are not system calls of
+	// the profile's one architecture.
+	exists func(string) bool
 }
 
 // newProfile starts a profile for arches (the first one listed takes the
@@ -83,7 +87,7 @@ func (p *profile) allowGroups(gs []group) {
 	for _, g := range gs {
 		var names []string
 		for _, n := range g.names {
-			if !p.seen[n] && !deniedNames[n] {
+			if !p.seen[n] && !deniedNames[n] && (p.exists == nil || p.exists(n)) {
 				names = append(names, n)
 			}
 		}
@@ -114,7 +118,7 @@ func (p *profile) rules(g group, action specs.LinuxSeccompAction, errno *uint) {
 func (p *profile) done() *seccomp.Seccomp {
 	var nosys []string
 	for _, n := range probed {
-		if !p.seen[n] && !deniedNames[n] {
+		if !p.seen[n] && !deniedNames[n] && (p.exists == nil || p.exists(n)) {
 			nosys = append(nosys, n)
 		}
 	}
@@ -139,13 +143,15 @@ var deniedNames = func() map[string]bool {
 	return m
 }()
 
-// Allowed counts the system call names a profile allows (in any rule).
-func Allowed(p *seccomp.Seccomp) int {
+// Allowed counts the system call names a profile allows (in any rule);
+// when goarch is one derive decodes, only the names that are calls of
+// linux/goarch.
+func Allowed(p *seccomp.Seccomp, goarch string) int {
 	n := map[string]bool{}
 	for _, s := range p.Syscalls {
 		if s.Action == specs.ActAllow {
 			for _, name := range append(slices.Clone(s.Names), s.Name) {
-				if name != "" {
+				if name != "" && (archOf[goarch] == "" || derive.Exists(goarch, name)) {
 					n[name] = true
 				}
 			}

@@ -20,8 +20,8 @@ type Derivation struct {
 	GOARCH string `json:"goarch"`
 	// Binary are the system calls the binary's code can make.
 	Binary []string `json:"binary"`
-	// Allowed counts the calls the profile allows; Go counts those of the
-	// go profile, for comparison.
+	// Allowed counts the calls of the binary's architecture the profile
+	// allows; Go counts those of the go profile, for comparison.
 	Allowed int `json:"allowed"`
 	Go      int `json:"go"`
 	// Fallback says why the go profile was added to the binary's calls
@@ -69,7 +69,7 @@ func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
 		}
 	}
 	goProfile := GoSeccomp()
-	d.Go = Allowed(goProfile)
+	d.Go = Allowed(goProfile, d.GOARCH)
 	arch, ok := archOf[d.GOARCH]
 	if !ok {
 		if d.Fallback == "" {
@@ -79,6 +79,7 @@ func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
 		return goProfile, d, nil
 	}
 	p := newProfile([]specs.Arch{arch})
+	p.exists = func(name string) bool { return derive.Exists(d.GOARCH, name) }
 	own := group{comment: "the system calls the binary's code can make, read from the binary", names: d.Binary}
 	// Calls with argument filters keep them.
 	filtered := map[string]group{}
@@ -109,7 +110,7 @@ func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
 		}
 	}
 	prof := p.done()
-	d.Allowed = Allowed(prof)
+	d.Allowed = Allowed(prof, d.GOARCH)
 	return prof, d, nil
 }
 

@@ -18,6 +18,8 @@ var arm = &arch{
 	fixed:           4,
 	wordSize:        4,
 	names:           sysnumARM,
+	duffs:           map[string]int{"runtime.duffzero": 1, "runtime.duffcopy": 2},
+	duffClobbers:    []int{0, 1, 2},
 }
 
 const (
@@ -145,6 +147,10 @@ func decodeARM(t *text, pc uint64) (inst, bool) {
 					return in, true
 				}
 				in.addrOf = &delta
+				if r0, ok := d.Args[0].(armasm.Reg); ok && r0 < armSP {
+					n := int(r0)
+					in.addrReg = &n
+				}
 				dst(d.Args[0], fromUnknown)
 				return in, true
 			}

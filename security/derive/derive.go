@@ -13,6 +13,7 @@
 package derive
 
 import (
+	"cmp"
 	"debug/elf"
 	"debug/gosym"
 	"encoding/binary"
@@ -83,7 +84,12 @@ type arch struct {
 	rawSyscall [][]byte
 	// wordSize is the size of a code address in data.
 	wordSize int
-	names    map[uint64]string
+	// duffs are the runtime's Duff's devices, called into their middle,
+	// with the register holding each one's destination; duffClobbers are
+	// the registers they change.
+	duffs        map[string]int
+	duffClobbers []int
+	names        map[uint64]string
 }
 
 // text is the code of the binary.
@@ -166,6 +172,10 @@ func Binary(r io.ReaderAt) (*Result, error) {
 		an.byEntry[sf.Entry] = len(an.fns)
 		an.fns = append(an.fns, &fn{name: sf.Name, entry: sf.Entry, end: sf.End})
 	}
+	slices.SortFunc(an.fns, func(x, y *fn) int { return cmp.Compare(x.entry, y.entry) })
+	for i, g := range an.fns {
+		an.byEntry[g.entry] = i
+	}
 	refs := map[uint64]bool{}
 	for _, g := range an.fns {
 		an.scan(g, refs)
@@ -195,7 +205,9 @@ func pclnData(s *elf.Section, textAddr uint64) (*gosym.Table, error) {
 // be called in ways the analysis does not see.
 func dataRefs(f *elf.File, an *analysis, refs map[uint64]bool) error {
 	for _, s := range f.Sections {
-		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Name == ".gopclntab" {
+		// pclntab, typelinks and itablinks hold offsets, not addresses.
+		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 ||
+			s.Name == ".gopclntab" || s.Name == ".typelink" || s.Name == ".itablink" {
 			continue
 		}
 		b, err := s.Data()
@@ -298,9 +310,33 @@ func (an *analysis) each(g *fn, visit func(*inst)) {
 		if pc+in.size > g.end {
 			in.size = g.end - pc
 		}
+		if in.flow == call && len(an.a.duffs) > 0 {
+			if d := an.fnAt(in.target); d != nil {
+				if dst, ok := an.a.duffs[d.name]; ok {
+					in.flow, in.duffDst = duffCall, dst
+				}
+			}
+		}
 		visit(&in)
 		pc += in.size
 	}
+}
+
+// fnAt is the function whose code holds pc, or nil.
+func (an *analysis) fnAt(pc uint64) *fn {
+	i, found := slices.BinarySearchFunc(an.fns, pc, func(g *fn, pc uint64) int {
+		switch {
+		case g.end <= pc:
+			return -1
+		case g.entry > pc:
+			return 1
+		}
+		return 0
+	})
+	if !found {
+		return nil
+	}
+	return an.fns[i]
 }
 
 func (an *analysis) enqueue(i int) {
@@ -539,3 +575,19 @@ func (an *analysis) initial(addr uint64) value {
 	}
 	return unknown
 }
+
+// Exists reports whether name is a system call of linux/goarch (false
+// for architectures the package does not decode).
+func Exists(goarch, name string) bool { return callNames[goarch][name] }
+
+// callNames are the names of each architecture's table.
+var callNames = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{}
+	for _, a := range []*arch{amd64, arm64, arm} {
+		m[a.goarch] = map[string]bool{}
+		for _, n := range a.names {
+			m[a.goarch][n] = true
+		}
+	}
+	return m
+}()

@@ -152,6 +152,7 @@ const (
 	indirectCall             // calls a computed address, then on
 	syscallInst              // enters the kernel, then on
 	stop                     // traps (UD2, BRK): nowhere
+	duffCall                 // calls into runtime.duffzero or duffcopy (ARM), then on
 )
 
 // inst is one decoded instruction in the intermediate form.
@@ -175,6 +176,10 @@ type inst struct {
 	// stack pointer) is taken: when it is an incoming argument slot, a
 	// callee could write it.
 	addrOf *int64
+	// addrReg is the register that receives that address, if any.
+	addrReg *int
+	// duffDst is the register holding the destination of a duffCall.
+	duffDst int
 	// literal is the address of a data word in the code that the
 	// instruction loads (ARM literal pools): it is not an instruction.
 	literal uint64
@@ -215,6 +220,9 @@ type state struct {
 	// taken are the offsets of incoming argument slots whose address was
 	// taken.
 	taken []int64
+	// stackAddrs are registers holding the address of a stack slot (an
+	// entry-relative offset), for what runtime.duffcopy and duffzero write.
+	stackAddrs map[int]int64
 }
 
 // noneLost is lostFrom when no incoming slot is lost.
@@ -226,6 +234,7 @@ func (s *state) clone() *state {
 	c := *s
 	c.vals = maps.Clone(s.vals)
 	c.taken = slices.Clone(s.taken)
+	c.stackAddrs = maps.Clone(s.stackAddrs)
 	return &c
 }
 
@@ -371,6 +380,9 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 			v = merge(v, s.get(dst))
 		}
 		s.set(dst, v)
+		if !dst.stack {
+			delete(s.stackAddrs, int(dst.n))
+		}
 	}
 	if in.addrOf != nil && (s.spLost || s.sp+*in.addrOf >= 0) {
 		off := int64(0) // not known: any incoming slot
@@ -378,6 +390,12 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 			off = s.sp + *in.addrOf
 		}
 		s.taken = takenUnion(s.taken, []int64{off})
+	}
+	if in.addrOf != nil && in.addrReg != nil && !s.spLost && !in.cond {
+		if s.stackAddrs == nil {
+			s.stackAddrs = map[int]int64{}
+		}
+		s.stackAddrs[*in.addrReg] = s.sp + *in.addrOf
 	}
 	if in.clobberStack {
 		s.forgetFrame()
@@ -389,8 +407,25 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 		s.sp += in.spDelta
 	}
 	switch in.flow {
+	case duffCall:
+		// It writes upward from its destination, and changes only the
+		// registers it is given.
+		if off, ok := s.stackAddrs[in.duffDst]; ok {
+			for l := range s.vals {
+				if l.stack && l.n >= off && (l.n < 0 || slices.Contains(s.taken, l.n)) {
+					delete(s.vals, l)
+				}
+			}
+		} else {
+			s.forgetFrame()
+		}
+		for _, r := range a.duffClobbers {
+			s.vals[reg(r)] = unknown
+			delete(s.stackAddrs, r)
+		}
 	case call, indirectCall:
 		s.clobberRegs(a.regs)
+		s.stackAddrs = nil
 		s.forgetFrame()
 	case syscallInst:
 		for _, r := range a.syscallClobbers {
