@@ -1,6 +1,9 @@
 package derive
 
 import (
+	"encoding/binary"
+	"iter"
+	"slices"
 	"strings"
 
 	"golang.org/x/arch/arm/armasm"
@@ -15,11 +18,17 @@ var arm = &arch{
 	trap:            reg(7),
 	syscallClobbers: []int{0},
 	decode:          decodeARM,
-	fixed:           4,
-	wordSize:        4,
-	names:           sysnumARM,
-	duffs:           map[string]int{"runtime.duffzero": 1, "runtime.duffcopy": 2},
-	duffClobbers:    []int{0, 1, 2},
+	scan:            scanARM,
+	// A literal holds the variable's address, or that of the struct or
+	// array it is in (within a few kilobytes below).
+	staticKeys: func(addr uint64) iter.Seq[uint64] {
+		return slices.Values([]uint64{addr &^ 0xfff, (addr &^ 0xfff) - 0x1000})
+	},
+	fixed:        4,
+	wordSize:     4,
+	names:        sysnumARM,
+	duffs:        map[string]int{"runtime.duffzero": 1, "runtime.duffcopy": 2},
+	duffClobbers: []int{0, 1, 2},
 }
 
 const (
@@ -325,5 +334,24 @@ func armWriteback(in *inst, d armasm.Inst) {
 		} else if m.Base < armSP {
 			in.writes = append(in.writes, write{dst: reg(int(m.Base)), src: fromUnknown})
 		}
+	}
+}
+
+// scanARM looks at every word for SVC, BL and B, and for words that may be
+// addresses (literal pools hold the code and variable addresses the code
+// loads).
+func scanARM(b []byte, entry uint64, report func(scanned, uint64)) {
+	for i := 0; i+4 <= len(b); i += 4 {
+		w := binary.LittleEndian.Uint32(b[i:])
+		pc := int64(entry) + int64(i)
+		switch {
+		case w&0x0f000000 == 0x0f000000 && w>>28 != 0xf: // SVC
+			report(scanSite, 0)
+		case w&0x0e000000 == 0x0a000000 && w>>28 != 0xf: // B, BL
+			off := int64(int32(w<<8)) >> 6
+			report(scanCall, uint64(uint32(pc+8+off)))
+		}
+		report(scanRef, uint64(w))
+		report(scanStatic, uint64(w)&^0xfff)
 	}
 }

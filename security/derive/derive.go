@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"sort"
 )
@@ -75,6 +76,12 @@ type arch struct {
 	// decode decodes the instruction at pc, with the function's code
 	// from pc on; it reports false when it does not understand it.
 	decode func(t *text, pc uint64) (inst, bool)
+	// scan reports what the bytes of a function at entry may hold
+	// (scanned), erring on the side of reporting.
+	scan func(body []byte, entry uint64, report func(scanned, uint64))
+	// staticKeys are the addresses scan reports (scanStatic) for code
+	// that names the variable at addr.
+	staticKeys func(addr uint64) iter.Seq[uint64]
 	// fixed is the instruction width of fixed-width architectures: an
 	// instruction not understood is skipped (it makes every register
 	// unknown); on x86 nothing after it can be decoded.
@@ -159,7 +166,7 @@ func Binary(r io.ReaderAt) (*Result, error) {
 	}
 	an := &analysis{a: a, t: &text{addr: ts.Addr, data: code}, res: &Result{GOARCH: a.goarch, Calls: map[string][]string{}},
 		wrappers: map[int][]loc{}, byEntry: map[uint64]int{}, callers: map[uint64][]int{}, unresolved: map[string]string{},
-		statics: map[uint64][]int{}, globals: map[uint64]*value{}}
+		globals: map[uint64]*value{}}
 	for _, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Flags&elf.SHF_WRITE != 0 {
 			an.vars = append(an.vars, s)
@@ -256,41 +263,97 @@ type analysis struct {
 	globals map[uint64]*value
 }
 
-// scan is the first pass over g: the functions it calls, whether it makes
-// system calls, the data words in it, and the code addresses it takes.
+// scan is the first pass over g, over its bytes rather than decoded
+// instructions (decoding all of a large binary would take most of the
+// time): whether it may hold a system call instruction, the functions it
+// may call or jump to, and the code addresses it may take. Byte patterns
+// that are not instructions only make the data flow look at g, which
+// then decodes it.
 func (an *analysis) scan(g *fn, refs map[uint64]bool) {
-	g.literals = map[uint64]bool{}
-	an.each(g, func(in *inst) {
-		if in.literal != 0 {
-			g.literals[in.literal] = true
-		}
-		for _, a := range in.statics {
-			page := a &^ 0xfff
-			if fs := an.statics[page]; len(fs) == 0 || fs[len(fs)-1] != an.byEntry[g.entry] {
-				an.statics[page] = append(fs, an.byEntry[g.entry])
-			}
-		}
-		if _, ok := an.byEntry[in.ref]; ok && in.ref != 0 {
-			refs[in.ref] = true
-		}
-		switch in.flow {
-		case syscallInst:
+	i := an.byEntry[g.entry]
+	body := an.t.at(g.entry)[:g.end-g.entry]
+	an.a.scan(body, g.entry, func(k scanned, addr uint64) {
+		switch k {
+		case scanSite:
 			g.sites = true
-		case call, jump, branch:
-			if in.target < g.entry || in.target >= g.end {
-				if _, ok := an.byEntry[in.target]; ok && !slices.Contains(g.calls, in.target) {
-					g.calls = append(g.calls, in.target)
-					an.callers[in.target] = append(an.callers[in.target], an.byEntry[g.entry])
-				}
+		case scanCall:
+			if addr >= g.entry && addr < g.end {
+				return
+			}
+			if _, ok := an.byEntry[addr]; ok && !slices.Contains(g.calls, addr) {
+				g.calls = append(g.calls, addr)
+				an.callers[addr] = append(an.callers[addr], i)
+			}
+		case scanRef:
+			if _, ok := an.byEntry[addr]; ok {
+				refs[addr] = true
 			}
 		}
 	})
+}
+
+// scanned is what a byte scan reports.
+type scanned uint8
+
+const (
+	scanSite   scanned = iota // a system call instruction, perhaps
+	scanCall                  // a call or jump to addr, perhaps
+	scanRef                   // the code address addr taken, perhaps
+	scanStatic                // an address in page addr named, perhaps
+)
+
+// literalsOf finds the data words of g (ARM literal pools), which the
+// decoder must skip.
+func (an *analysis) literalsOf(g *fn) {
+	if g.literals != nil || an.a.fixed == 0 {
+		return
+	}
+	g.literals = map[uint64]bool{}
+	for pc := g.entry; pc < g.end; pc += uint64(an.a.fixed) {
+		if in, ok := an.a.decode(an.t, pc); ok && in.literal != 0 {
+			g.literals[in.literal] = true
+			if an.a.wordSize == 8 {
+				g.literals[in.literal+4] = true
+			}
+		}
+	}
+}
+
+// staticsOf is the functions that may name the variable at addr: found by
+// one byte scan of the whole binary, the first time a variable is read as
+// a call number. The scan reports addresses to a granule of the
+// architecture's (staticGranule): a page on arm64, whose ADRP names pages.
+func (an *analysis) staticsOf(addr uint64) []int {
+	if an.statics == nil {
+		an.statics = map[uint64][]int{}
+		for i, g := range an.fns {
+			body := an.t.at(g.entry)[:g.end-g.entry]
+			an.a.scan(body, g.entry, func(k scanned, addr uint64) {
+				if k != scanStatic {
+					return
+				}
+				if fs := an.statics[addr]; len(fs) == 0 || fs[len(fs)-1] != i {
+					an.statics[addr] = append(fs, i)
+				}
+			})
+		}
+	}
+	var fs []int
+	for a := range an.a.staticKeys(addr) {
+		for _, i := range an.statics[a] {
+			if !slices.Contains(fs, i) {
+				fs = append(fs, i)
+			}
+		}
+	}
+	return fs
 }
 
 // each decodes g's instructions in order. Instructions that do not decode
 // mark g broken; on fixed-width architectures they are passed on as
 // instructions that make every register unknown.
 func (an *analysis) each(g *fn, visit func(*inst)) {
+	an.literalsOf(g)
 	for pc := g.entry; pc < g.end; {
 		if g.literals[pc] {
 			pc += 4
@@ -534,9 +597,17 @@ func (an *analysis) global(addr uint64) value {
 	}
 	an.globals[addr] = nil
 	v := an.initial(addr)
-	for _, i := range an.statics[addr&^0xfff] {
+	for _, i := range an.staticsOf(addr) {
 		var insts []inst
 		an.each(an.fns[i], func(in *inst) { insts = append(insts, *in) })
+		may, escapes := mayStore(insts, addr)
+		if escapes {
+			v = unknown
+			break
+		}
+		if !may {
+			continue
+		}
 		flowFunction(an.a, an.fns[i], insts, nil, func(at uint64, sv value) {
 			if at != addr {
 				return
@@ -591,3 +662,53 @@ var callNames = func() map[string]map[string]bool {
 	}
 	return m
 }()
+
+// mayStore reports whether the decoded instructions may store to the
+// variable at addr (so that the data flow must look at them), and whether
+// they take its address (LEA), which then escapes where the analysis
+// cannot follow. Stores to a known address (x86) must name it; stores
+// through a register (ARM) count when a linear pass over the code (the
+// constants loaded and added up in registers) finds addr as the address
+// of a store, or computed at all.
+func mayStore(insts []inst, addr uint64) (may, escapes bool) {
+	regs := map[int64]uint64{}
+	for _, in := range insts {
+		if in.ref == addr && in.literal == 0 {
+			return true, true
+		}
+		for _, st := range in.stores {
+			if !st.hasBase && st.addr == addr {
+				return true, false
+			}
+			if base, ok := regs[int64(st.base)]; st.hasBase && ok && base+uint64(st.off) == addr {
+				return true, false
+			}
+		}
+		for _, w := range in.writes {
+			if w.dst.stack {
+				continue
+			}
+			switch {
+			case w.src.kind == opConst:
+				regs[w.dst.n] = w.src.c
+			case w.src.kind == opAdd:
+				if base, ok := regs[w.src.l.n]; ok {
+					regs[w.dst.n] = base + w.src.c
+				} else {
+					delete(regs, w.dst.n)
+				}
+			default:
+				delete(regs, w.dst.n)
+			}
+			if regs[w.dst.n] == addr {
+				if _, ok := regs[w.dst.n]; ok {
+					return true, false // the address itself, in a register
+				}
+			}
+		}
+		if in.flow == call || in.flow == indirectCall {
+			clear(regs)
+		}
+	}
+	return false, false
+}

@@ -1,6 +1,9 @@
 package derive
 
 import (
+	"encoding/binary"
+	"iter"
+
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -14,9 +17,21 @@ var amd64 = &arch{
 	callPush:        -8,
 	syscallClobbers: []int{x86RAX, 1 /* RCX */, 11 /* R11 */},
 	decode:          decodeX86,
-	rawSyscall:      [][]byte{{0x0f, 0x05}, {0xcd, 0x80}},
-	wordSize:        8,
-	names:           sysnumAMD64,
+	scan:            scanX86,
+	// The scan reports the displacement's target as if no immediate
+	// followed; one of up to 4 bytes moves the instruction's end.
+	staticKeys: func(addr uint64) iter.Seq[uint64] {
+		return func(yield func(uint64) bool) {
+			for d := uint64(0); d <= 4; d++ {
+				if !yield(addr - d) {
+					return
+				}
+			}
+		}
+	},
+	rawSyscall: [][]byte{{0x0f, 0x05}, {0xcd, 0x80}},
+	wordSize:   8,
+	names:      sysnumAMD64,
 }
 
 const (
@@ -316,4 +331,35 @@ func masked(o operand, m uint64) operand {
 		o.mask = m
 	}
 	return o
+}
+
+// scanX86 looks for SYSCALL and INT 0x80, CALL, JMP and Jcc with 32-bit
+// and JMP with 8-bit displacements, LEA of RIP-relative addresses, and
+// RIP-relative operands (the ModRM byte of mod 0, r/m 5) at every byte.
+func scanX86(b []byte, entry uint64, report func(scanned, uint64)) {
+	rel32 := func(i int) int64 { return int64(int32(binary.LittleEndian.Uint32(b[i:]))) }
+	for i := 0; i < len(b); i++ {
+		pc := int64(entry) + int64(i)
+		if i+1 < len(b) && ((b[i] == 0x0f && b[i+1] == 0x05) || (b[i] == 0xcd && b[i+1] == 0x80)) {
+			report(scanSite, 0)
+		}
+		if i+5 <= len(b) && (b[i] == 0xe8 || b[i] == 0xe9) {
+			report(scanCall, uint64(pc+5+rel32(i+1)))
+		}
+		if i+2 <= len(b) && b[i] == 0xeb {
+			report(scanCall, uint64(pc+2+int64(int8(b[i+1]))))
+		}
+		if i+6 <= len(b) && b[i] == 0x0f && b[i+1]&0xf0 == 0x80 {
+			report(scanCall, uint64(pc+6+rel32(i+2)))
+		}
+		if i+5 <= len(b) && b[i]&0xc7 == 0x05 {
+			// RIP-relative: the displacement counts from the end of the
+			// instruction, 0 to 4 bytes of immediate after it.
+			t := pc + 5 + rel32(i+1)
+			if i > 0 && b[i-1] == 0x8d {
+				report(scanRef, uint64(t))
+			}
+			report(scanStatic, uint64(t))
+		}
+	}
 }
