@@ -352,18 +352,19 @@ func (b *builder) expanded(t *spec.Target, p ocispecs.Platform) (*spec.Target, e
 }
 
 // compile returns the expanded target and the state holding its binary
-// for platform p.
-func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) (*spec.Target, llb.State, error) {
+// for platform p, and the go build step's output, which holds the derived
+// seccomp profile too (before build.compress packs the binary).
+func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) (*spec.Target, llb.State, llb.State, error) {
 	et, err := b.expanded(t, p)
 	if err != nil {
-		return nil, llb.State{}, err
+		return nil, llb.State{}, llb.State{}, err
 	}
 	root := sllb.Download(in, b.f, et)
-	bin, err := sllb.Compile(in, b.f, et, p, root)
+	built, err := sllb.Compile(in, b.f, et, p, root)
 	if err != nil {
-		return nil, llb.State{}, b.errAt(err, t, "platforms")
+		return nil, llb.State{}, llb.State{}, b.errAt(err, t, "platforms")
 	}
-	return et, sllb.Compress(in, et, p, bin), nil
+	return et, sllb.Compress(in, et, p, built), built, nil
 }
 
 func (b *builder) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (client.Reference, error) {
@@ -423,7 +424,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if err := b.checkConfinement(ctx, t, p); err != nil {
 			return nil, err
 		}
-		et, bin, err := b.compile(in, t, p)
+		et, bin, goOut, err := b.compile(in, t, p)
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +437,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
-		derived, err := b.derivedSeccomp(ctx, in, t, et, p, bin)
+		derived, err := b.derivedSeccomp(ctx, in, t, et, p, goOut)
 		if err != nil {
 			return nil, err
 		}
@@ -494,7 +495,7 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 	}
 	out := llb.Scratch()
 	for _, p := range ps {
-		et, bin, err := b.compile(in, t, p)
+		et, bin, _, err := b.compile(in, t, p)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -14,9 +15,9 @@ import (
 	"github.com/slimfile/slimfile/spec"
 )
 
-// derivedSeccomp derives the default seccomp profile of the binary in bin
-// (et is t expanded for platform p): it runs the derivation step, which
-// waits for the binary, and reads the profile it wrote. When the go
+// derivedSeccomp reads the default seccomp profile that the go build step
+// derived from the binary in bin (et is t expanded for platform p): this
+// waits for the binary. When the go
 // profile had to be added, it says why at the security.seccomp line (or
 // the slimfile line, when the key was not written). It returns nil for
 // other seccomp values, and when no profile can be derived (the go profile
@@ -30,16 +31,15 @@ func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *sp
 		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
 		return nil, nil
 	}
-	st := sllb.DeriveSeccomp(in, t, p, et.BinaryName(in.Module.Path), bin)
-	ref, err := b.solve(ctx, st, b.bc.BuildPlatforms[0])
+	ref, err := b.solve(ctx, bin, b.bc.BuildPlatforms[0])
 	if err != nil {
 		return nil, err
 	}
-	prof, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "/" + sllb.DerivedSeccompFile})
+	prof, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivedSeccompFile)})
 	if err != nil {
 		return nil, fmt.Errorf("[%s] reading the derived seccomp profile: %w", plat, err)
 	}
-	rep, err := ref.ReadFile(ctx, client.ReadRequest{Filename: "/" + sllb.DerivationFile})
+	rep, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivationFile)})
 	if err != nil {
 		return nil, fmt.Errorf("[%s] reading the seccomp derivation report: %w", plat, err)
 	}

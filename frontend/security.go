@@ -105,13 +105,13 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 			if err := b.checkConfinement(ctx, t, p); err != nil {
 				return err
 			}
-			et, bin, err := b.compile(in, t, p)
+			et, _, goOut, err := b.compile(in, t, p)
 			if err != nil {
 				return err
 			}
 			var derived []byte
 			if et.Security.Seccomp == "default" {
-				if derived, err = b.derivedSeccomp(ctx, in, t, et, p, bin); err != nil {
+				if derived, err = b.derivedSeccomp(ctx, in, t, et, p, goOut); err != nil {
 					return err
 				}
 			}

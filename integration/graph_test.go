@@ -22,6 +22,20 @@ func vertex(t *testing.T, out, name string) (id string, cached bool) {
 	return m[1], strings.Contains(out, "\n"+m[1]+" CACHED")
 }
 
+// servedFromCache reports whether step name was served from the cache:
+// CACHED, or (its result needed on a builder that imported the cache, as
+// the frontend reads the derived seccomp profile beside the binary) a
+// layer extracted with no output of the step's process.
+func servedFromCache(t *testing.T, out, name string) bool {
+	t.Helper()
+	id, cached := vertex(t, out, name)
+	if cached {
+		return true
+	}
+	ran := regexp.MustCompile(`(?m)^` + id + ` \d+\.\d+ `).MatchString(out)
+	return !ran && strings.Contains(out, "\n"+id+" extracting ")
+}
+
 // TestSourceEditKeepsDownloadCached: after a change to a .go file the
 // module download is not run again, but the compile is.
 func TestSourceEditKeepsDownloadCached(t *testing.T) {

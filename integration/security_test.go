@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,15 +26,16 @@ import (
 	"github.com/slimfile/slimfile/security"
 )
 
-// dnsAddr is where the test's DNS server listens: a loopback address of
-// its own, on port 53 because resolv.conf cannot name another port.
-const dnsAddr = "127.0.0.153:53"
+// dnsHosts counts the loopback addresses given to DNS servers, one per
+// test: port 53, because resolv.conf cannot name another port.
+var dnsHosts atomic.Int32
 
 // startDNS answers A queries for every name with 127.0.0.1 over UDP until
-// the test ends.
-func startDNS(t *testing.T) {
+// the test ends, and returns a resolv.conf that names it.
+func startDNS(t *testing.T) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", dnsAddr)
+	host := fmt.Sprintf("127.0.0.%d", 153+dnsHosts.Add(1))
+	pc, err := net.ListenPacket("udp", host+":53")
 	if err != nil {
 		t.Fatalf("DNS server: %v", err)
 	}
@@ -69,6 +71,11 @@ func startDNS(t *testing.T) {
 			}
 		}
 	}()
+	resolv := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := os.WriteFile(resolv, []byte("nameserver "+host+"\noptions attempts:1 timeout:2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return resolv
 }
 
 // confinedRun runs an image's probe under runc and reports its output.
@@ -189,18 +196,13 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64,linux/arm/v7")
 	imgs := mustBuild(t, b, err)
 
-	startDNS(t)
+	resolv := startDNS(t)
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello over TLS to %s\n", r.Host)
 	}))
 	t.Cleanup(tlsSrv.Close)
-	etc := t.TempDir()
-	resolv := filepath.Join(etc, "resolv.conf")
-	ca := filepath.Join(etc, "ca.pem")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
-	if err := os.WriteFile(resolv, []byte("nameserver "+strings.Split(dnsAddr, ":")[0]+"\noptions attempts:1 timeout:2\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.WriteFile(ca, caPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}

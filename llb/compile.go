@@ -177,20 +177,28 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 }
 
 // Compile cross-compiles t's main package for platform p on the build
-// platform and returns a state holding only /<binary>.
+// platform and returns a state holding /<binary> (and, for
+// security.seccomp: default, the profile derived from it in DerivedDir).
 func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root llb.State) (llb.State, error) {
 	goEnv, err := GoEnv(p)
 	if err != nil {
 		return llb.State{}, err
 	}
 	binary := t.BinaryName(in.Module.Path)
-	opts := []llb.RunOption{
-		llb.Args(GoBuildArgs(t, binary)),
+	args := GoBuildArgs(t, binary)
+	var opts []llb.RunOption
+	if derives(in, t) {
+		var mount llb.RunOption
+		args, mount = deriveWrapped(in, binary, args)
+		opts = append(opts, mount)
+	}
+	opts = append(opts,
+		llb.Args(args),
 		llb.Dir(path.Join(srcDir, f.Module)),
 		llb.AddMount(srcDir, in.Context, llb.Readonly),
 		llb.AddEnv("CGO_ENABLED", "0"),
 		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
-	}
+	)
 	for _, kv := range goEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, llb.AddEnv(k, v))

@@ -898,3 +898,36 @@ func TestCompressUPX(t *testing.T) {
 		t.Error("Compress changed the binary without compress: upx")
 	}
 }
+
+// Given the frontend's image, the go build step of security.seccomp:
+// default runs go build through the frontend's binary, which derives the
+// profile beside the binary; other values run go build alone.
+func TestGoBuildDerivesSeccomp(t *testing.T) {
+	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
+	for _, c := range []struct {
+		seccomp string
+		derives bool
+	}{{"default", true}, {"go", false}, {"docker", false}, {"none", false}} {
+		t.Run(c.seccomp, func(t *testing.T) {
+			f, tg := parse(t, "slimfile: 1", "security: {seccomp: "+c.seccomp+"}")
+			in := inputs(true)
+			in.Frontend = &fe
+			g, _ := build(t, in, f, tg, linuxArm64)
+			derives := g.execs("/slimfile-frontend/bin/slimfile-frontend", sllb.DeriveCommand, "/out/.slimfile", "/out/svc", "--", "go", "build")
+			plain := g.execs("go", "build")
+			if (len(derives) == 1) != c.derives || (len(plain) == 1) == c.derives {
+				t.Fatalf("go build through the frontend's binary: %d steps, alone: %d", len(derives), len(plain))
+			}
+			for _, op := range derives {
+				if m := mount(t, op, "/slimfile-frontend"); !m.Readonly {
+					t.Error("the frontend's image is writable in the go build step")
+				}
+			}
+			// Without the frontend's image, go build runs alone.
+			g, _ = build(t, inputs(true), f, tg, linuxArm64)
+			if len(g.execs("go", "build")) != 1 {
+				t.Error("without the frontend's image, no plain go build")
+			}
+		})
+	}
+}

@@ -1,39 +1,45 @@
 package llb
 
 import (
-	"fmt"
 	"path"
 
 	"github.com/moby/buildkit/client/llb"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/slimfile/slimfile/spec"
 )
 
-// DeriveCommand is the frontend binary's subcommand that derives the
-// default seccomp profile of a binary: derive-seccomp BIN OUTDIR writes
-// OUTDIR/SeccompFile and OUTDIR/DerivationFile (security.DeriveSeccomp).
+// DeriveCommand is the frontend binary's subcommand that runs go build and
+// then derives the default seccomp profile of the binary it wrote:
+//
+//	derive-seccomp OUTDIR BIN -- go build ...
+//
+// writes OUTDIR/DerivedSeccompFile and OUTDIR/DerivationFile
+// (security.DeriveSeccomp) once the command succeeded.
 const DeriveCommand = "derive-seccomp"
 
-// Files the derivation step writes.
+// Where the derivation writes, in the binary's output directory: every
+// consumer of that directory copies the binary alone.
 const (
+	DerivedDir         = "/.slimfile"
 	DerivedSeccompFile = "seccomp.json"
 	DerivationFile     = "derivation.json"
 )
 
-// DeriveSeccomp runs the frontend's own binary on the binary in bin (a
-// state holding /<binary>) and returns the state holding the derived
-// profile and its report. It runs on the build platform, without network,
-// and is cached like any step: a warm build does not run it again.
-func DeriveSeccomp(in *Inputs, t *spec.Target, p ocispecs.Platform, binary string, bin llb.State) llb.State {
-	opts := []llb.RunOption{
-		llb.Args([]string{frontendBinary, DeriveCommand, path.Join("/bin-in", binary), outDir}),
-		llb.AddMount("/bin-in", bin, llb.Readonly),
-		llb.Network(llb.NetModeNone),
-		llb.WithCustomName(fmt.Sprintf("[%s] seccomp: system calls of %s", PlatformString(p), path.Join(BinDir, binary))),
-	}
-	if in.Locate != nil {
-		opts = append(opts, in.Locate(t, "security.seccomp"))
-	}
-	return in.Frontend.Run(opts...).AddMount(outDir, llb.Scratch())
+// frontendMount is where the go build step mounts the frontend's image.
+const frontendMount = "/slimfile-frontend"
+
+// derives reports whether the go build step derives t's seccomp profile:
+// for security.seccomp: default, when the frontend's image is known.
+func derives(in *Inputs, t *spec.Target) bool {
+	return in.Frontend != nil && t.Security.Seccomp == "default"
+}
+
+// deriveWrapped runs args (go build ...) through the frontend's binary,
+// which derives the profile of binary once they succeed: in the same
+// step, so that a rebuild starts no container of its own for it and the
+// profile is cached with the binary.
+func deriveWrapped(in *Inputs, binary string, args []string) ([]string, llb.RunOption) {
+	wrapped := []string{path.Join(frontendMount, frontendBinary), DeriveCommand,
+		path.Join(outDir, DerivedDir), path.Join(outDir, binary), "--"}
+	return append(wrapped, args...), llb.AddMount(frontendMount, *in.Frontend, llb.Readonly)
 }

@@ -113,6 +113,7 @@ func main() {
 	rounds := flag.Int("rounds", 10, "interleaved rounds of warm and no-op builds (the naive Dockerfile, whose warm build is a cold one, takes part in the first runs of them)")
 	platform := flag.String("platform", "linux/amd64", "target platform")
 	withKo := flag.Bool("ko", true, "include ko (installed from the Go module proxy into the tool cache)")
+	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
 	flag.Parse()
 	if os.Getenv("BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first: source \"$(integration/testbed/up.sh)\""))
@@ -269,11 +270,23 @@ func prune() {
 	}
 }
 
-// touch changes one line of a .go file, as an edit would.
+// editKind is what a warm build's edit changes (-edit): "code" adds an
+// init function that stores a new string, so the binary changes and every
+// step after go build runs again, as after a real edit; "comment" appends
+// a comment line, which leaves the binary byte for byte the same, so the
+// steps after go build hit the cache (the figures before December 2026).
+var editKind = "code"
+
+// touch changes a .go file, as an edit would.
 func touch(path string, n int) {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	check(err)
-	_, err = fmt.Fprintf(f, "\n// edit %d %d\n", n, time.Now().UnixNano())
+	stamp := time.Now().UnixNano()
+	if editKind == "comment" {
+		_, err = fmt.Fprintf(f, "\n// edit %d %d\n", n, stamp)
+	} else {
+		_, err = fmt.Fprintf(f, "\nvar benchEdit%d string\n\nfunc init() { benchEdit%d = \"edit %d %d\" }\n", n, n, n, stamp)
+	}
 	check(err)
 	check(f.Close())
 }

@@ -8,15 +8,18 @@
 //
 // to write the image's zoneinfo.zip (see llb.RepackZoneinfo), and as
 //
-//	slimfile-frontend derive-seccomp BIN OUTDIR
+//	slimfile-frontend derive-seccomp OUTDIR BIN -- go build ...
 //
-// to derive a binary's seccomp profile (see security.DeriveSeccomp).
+// to build a binary and derive its seccomp profile (see
+// security.DeriveSeccomp).
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/moby/buildkit/frontend/gateway/grpcclient"
@@ -63,18 +66,30 @@ func repack(args []string) error {
 	return os.WriteFile(args[1], out, 0o644)
 }
 
+// deriveSeccomp runs the command after "--" (go build), and when it
+// succeeds derives the seccomp profile of the binary it wrote.
 func deriveSeccomp(args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: %s BIN OUTDIR", sllb.DeriveCommand)
+	if len(args) < 4 || args[2] != "--" {
+		return fmt.Errorf("usage: %s OUTDIR BIN -- COMMAND...", sllb.DeriveCommand)
 	}
-	f, err := os.Open(args[0])
+	outDir, bin, command := args[0], args[1], args[3:]
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.ExitCode()) // go build said why
+		}
+		return err
+	}
+	f, err := os.Open(bin)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	p, d, err := security.DeriveSeccomp(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", args[0], err)
+		return fmt.Errorf("%s: %w", bin, err)
 	}
 	prof, err := json.Marshal(p)
 	if err != nil {
@@ -84,15 +99,18 @@ func deriveSeccomp(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(args[1], sllb.DerivedSeccompFile), prof, 0o644); err != nil {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(args[1], sllb.DerivationFile), rep, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(outDir, sllb.DerivedSeccompFile), prof, 0o644); err != nil {
 		return err
 	}
-	fmt.Println(d.Summary())
+	if err := os.WriteFile(filepath.Join(outDir, sllb.DerivationFile), rep, 0o644); err != nil {
+		return err
+	}
+	fmt.Println("seccomp:", d.Summary())
 	for _, u := range d.Unresolved {
-		fmt.Println("  not traced:", u)
+		fmt.Println("seccomp: not traced:", u)
 	}
 	return nil
 }
