@@ -249,34 +249,14 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 			for _, r := range runs {
 				t.Run(strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) {
 					// An HTTP server, /tmp from a handler, SIGTERM.
-					addr := freeAddr(t)
-					cmd, id, out := r.c.command(r.profile, "serve", addr)
-					if err := cmd.Start(); err != nil {
-						t.Fatal(err)
-					}
-					done := make(chan error, 1)
-					go func() { done <- cmd.Wait() }()
-					body, err := waitGet(t, "http://"+addr+"/hello", done)
-					if err != nil {
-						t.Fatalf("serve: %v\n%s", err, out)
-					}
-					if !strings.Contains(body, "uid 65532") {
-						t.Errorf("/hello: %q", body)
-					}
-					if body, err := get("http://" + addr + "/tmp"); err != nil || body != "tmp ok\n" {
-						t.Errorf("/tmp: %q %v", body, err)
-					}
-					if err := r.c.runc.Kill(id, "TERM"); err != nil {
-						t.Fatal(err)
-					}
-					select {
-					case err := <-done:
-						if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
-							t.Errorf("after SIGTERM: %v\n%s", err, out)
+					r.c.serveAndStop(t, r.profile, "/hello", func(addr, body string) {
+						if !strings.Contains(body, "uid 65532") {
+							t.Errorf("/hello: %q", body)
 						}
-					case <-time.After(30 * time.Second):
-						t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
-					}
+						if body, err := get("http://" + addr + "/tmp"); err != nil || body != "tmp ok\n" {
+							t.Errorf("/tmp: %q %v", body, err)
+						}
+					})
 					// A client: pure-Go DNS over UDP, then TLS.
 					if got := r.c.run(r.profile, "fetch", url); !strings.Contains(got, "200 OK hello over TLS to example.com:"+port) {
 						t.Errorf("fetch: %s", got)
@@ -310,6 +290,37 @@ func TestSeccompDefaultConfinesRealPrograms(t *testing.T) {
 				t.Errorf("under the profile, with CAP_SYS_ADMIN, want mount and unshare EPERM:\n%s", confined)
 			}
 		})
+	}
+}
+
+// serveAndStop runs the program's "serve ADDR" mode under profile, waits
+// until path answers, hands the address and the answer to check, then
+// sends SIGTERM and checks that the program says it shut down cleanly and
+// exits 0.
+func (c *confinedRun) serveAndStop(t *testing.T, profile, path string, check func(addr, body string)) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd, id, out := c.command(profile, "serve", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	body, err := waitGet(t, "http://"+addr+path, done)
+	if err != nil {
+		t.Fatalf("serve: %v\n%s", err, out)
+	}
+	check(addr, body)
+	if err := c.runc.Kill(id, "TERM"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
+			t.Errorf("after SIGTERM: %v\n%s", err, out)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/slimfile/slimfile/security"
 )
@@ -71,27 +70,11 @@ func TestThirdPartyCodeConfined(t *testing.T) {
 						if got := cc.run(label, "all", "db.example"); got != free {
 							t.Errorf("confined (new privileges %t):\n%s\nunconfined:\n%s", cc.newPrivs, got, free)
 						}
-						addr := freeAddr(t)
-						cmd, id, out := cc.command(label, "serve", addr)
-						if err := cmd.Start(); err != nil {
-							t.Fatal(err)
-						}
-						done := make(chan error, 1)
-						go func() { done <- cmd.Wait() }()
-						if body, err := waitGet(t, "http://"+addr+"/", done); err != nil || body != "hello from uid 65532\n" {
-							t.Fatalf("serve: %q %v\n%s", body, err, out)
-						}
-						if err := cc.runc.Kill(id, "TERM"); err != nil {
-							t.Fatal(err)
-						}
-						select {
-						case err := <-done:
-							if err != nil || !strings.Contains(out.String(), "shut down cleanly") {
-								t.Errorf("after SIGTERM: %v\n%s", err, out)
+						cc.serveAndStop(t, label, "/", func(_, body string) {
+							if body != "hello from uid 65532\n" {
+								t.Errorf("serve: %q", body)
 							}
-						case <-time.After(30 * time.Second):
-							t.Fatalf("no exit 30 s after SIGTERM:\n%s", out)
-						}
+						})
 					}
 				})
 			}

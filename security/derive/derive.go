@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // Result is what a binary can call.
@@ -419,12 +421,49 @@ func (an *analysis) run() {
 			an.enqueue(i)
 		}
 	}
+	// In rounds: the data flow of every queued function runs in
+	// parallel, reading the wrappers found so far; what it finds is then
+	// taken in order, which may queue the callers of new wrappers.
 	for len(an.queue) > 0 {
-		i := an.queue[0]
-		an.queue = an.queue[1:]
-		an.queued[i] = false
-		an.function(i)
+		batch := an.queue
+		an.queue = nil
+		for _, i := range batch {
+			an.queued[i] = false
+		}
+		// Decoding stays in one goroutine: arm64asm.Decode is not safe
+		// for concurrent use.
+		code := make([][]inst, len(batch))
+		for k, i := range batch {
+			an.each(an.fns[i], func(in *inst) { code[k] = append(code[k], *in) })
+		}
+		found := make([][]finding, len(batch))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(runtime.NumCPU(), len(batch)) {
+			wg.Go(func() {
+				for k := range next {
+					found[k] = an.function(batch[k], code[k])
+				}
+			})
+		}
+		for k := range batch {
+			next <- k
+		}
+		close(next)
+		wg.Wait()
+		for k, fs := range found {
+			for _, f := range fs {
+				an.found(batch[k], f.v, f.why)
+			}
+		}
 	}
+}
+
+// finding is the value of a call number at one place of a function, and
+// what to say if it is unknown.
+type finding struct {
+	v   value
+	why string
 }
 
 // relays are functions whose system call number is read from memory that
@@ -436,16 +475,16 @@ var relays = map[string]bool{
 	"runtime.runPerThreadSyscall": true,
 }
 
-// function runs the data flow over fns[i] and handles what reaches its
-// system call instructions and its calls of wrappers.
-func (an *analysis) function(i int) {
+// function runs the data flow over fns[i], decoded as insts, and returns
+// what reaches its system call instructions and its calls of wrappers. It
+// only reads the analysis, so that functions can be analysed in parallel.
+func (an *analysis) function(i int, insts []inst) []finding {
 	g := an.fns[i]
-	var insts []inst
-	an.each(g, func(in *inst) { insts = append(insts, *in) })
+	var found []finding
 	flowFunction(an.a, g, insts, func(in *inst, s *state) {
 		switch in.flow {
 		case syscallInst:
-			an.found(i, s.get(an.a.trap), "its system call number is computed or read from memory")
+			found = append(found, finding{s.get(an.a.trap), "its system call number is computed or read from memory"})
 		case call, jump, branch:
 			if in.target >= g.entry && in.target < g.end {
 				return
@@ -462,15 +501,16 @@ func (an *analysis) function(i int) {
 				l := p
 				if l.stack {
 					if s.spLost {
-						an.found(i, unknown, "the stack pointer is not known where it calls "+an.fns[w].name)
+						found = append(found, finding{unknown, "the stack pointer is not known where it calls " + an.fns[w].name})
 						continue
 					}
 					l.n += s.sp + push
 				}
-				an.found(i, s.get(l), "the system call number it passes to "+an.fns[w].name+" is computed or read from memory")
+				found = append(found, finding{s.get(l), "the system call number it passes to " + an.fns[w].name + " is computed or read from memory"})
 			}
 		}
 	}, nil)
+	return found
 }
 
 // found handles the value v of a call number in fns[i].
