@@ -740,10 +740,8 @@ func mayStore(insts []inst, addr uint64) (may, escapes bool) {
 			default:
 				delete(regs, w.dst.n)
 			}
-			if regs[w.dst.n] == addr {
-				if _, ok := regs[w.dst.n]; ok {
-					return true, false // the address itself, in a register
-				}
+			if v, ok := regs[w.dst.n]; ok && v == addr {
+				return true, false // the address itself, in a register
 			}
 		}
 		if in.flow == call || in.flow == indirectCall {
