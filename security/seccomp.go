@@ -1,8 +1,8 @@
 // Package security builds the confinement shipped with Slimfile images: the
 // seccomp profile (derived from the binary, the project's allowlist for Go
-// programs, Docker's default, or a user's file, checked), the AppArmor profile (generated for
-// the binary, or a user's file) and the Kubernetes securityContext that
-// uses both.
+// programs, Docker's default, or a user's file, checked), the AppArmor
+// profile (generated for the binary, or a user's file) and the Kubernetes
+// securityContext that uses both.
 package security
 
 //go:generate go run ./gen
@@ -41,17 +41,28 @@ const (
 // everything else with ENOSYS.
 func GoSeccomp() *seccomp.Seccomp {
 	p := newProfile([]specs.Arch{specs.ArchX86_64, specs.ArchAARCH64, specs.ArchARM})
-	p.allowGroups(allowed)
-	p.allowGroups(startGroups)
-	var xsys []string
-	for _, n := range xsysCalls {
-		if !p.has(n) {
-			xsys = append(xsys, n)
-		}
-	}
-	p.allowGroups([]group{{comment: "golang.org/x/sys/unix: every other call its functions make", names: xsys}})
+	p.allowGroups(goGroups)
 	return p.done()
 }
+
+// goGroups are the groups of the go profile, in the order its rules take.
+var goGroups = slices.Concat(allowed, startGroups,
+	[]group{{comment: "golang.org/x/sys/unix: every other call its functions make", names: xsysCalls}})
+
+// argFilters are the calls allowed only with some argument values, each
+// with the group that says which: a call that another group brings in
+// (the binary's own calls, x/sys/unix's) gets the same filter.
+var argFilters = func() map[string]group {
+	m := map[string]group{}
+	for _, g := range slices.Concat(allowed, startGroups) {
+		for _, n := range g.names {
+			if len(g.args) > 0 {
+				m[n] = group{comment: g.comment, names: []string{n}, args: g.args}
+			}
+		}
+	}
+	return m
+}()
 
 // profile is a seccomp profile being put together: allowed groups first,
 // then the denied ones.
@@ -78,26 +89,33 @@ func newProfile(arches []specs.Arch) *profile {
 	return &profile{p: p, seen: map[string]bool{}}
 }
 
-func (p *profile) has(name string) bool { return p.seen[name] }
+// open reports whether name may still get a rule: not one already, not
+// denied, and a call of the profile's architecture.
+func (p *profile) open(name string) bool {
+	return !p.seen[name] && !deniedNames[name] && (p.exists == nil || p.exists(name))
+}
 
-// allowGroups allows each group's calls that are not denied and not
-// allowed already; a group with argument filters allows its calls only
-// with those values (one rule per value: rules are ORed).
+// allowGroups allows each group's calls that are open. A group with
+// argument filters allows its calls only with those values (one rule per
+// value: rules are ORed); a call that has a filter (argFilters) keeps it,
+// whichever group brings it in, in a rule of its own before the group's.
 func (p *profile) allowGroups(gs []group) {
 	for _, g := range gs {
 		var names []string
 		for _, n := range g.names {
-			if !p.seen[n] && !deniedNames[n] && (p.exists == nil || p.exists(n)) {
-				names = append(names, n)
+			if !p.open(n) {
+				continue
 			}
-		}
-		if len(names) == 0 {
-			continue
-		}
-		for _, n := range names {
 			p.seen[n] = true
+			if f, ok := argFilters[n]; ok && len(g.args) == 0 {
+				p.rules(f, specs.ActAllow, nil)
+				continue
+			}
+			names = append(names, n)
 		}
-		p.rules(group{comment: g.comment, names: names, args: g.args}, specs.ActAllow, nil)
+		if len(names) > 0 {
+			p.rules(group{comment: g.comment, names: names, args: g.args}, specs.ActAllow, nil)
+		}
 	}
 }
 
@@ -118,7 +136,7 @@ func (p *profile) rules(g group, action specs.LinuxSeccompAction, errno *uint) {
 func (p *profile) done() *seccomp.Seccomp {
 	var nosys []string
 	for _, n := range probed {
-		if !p.seen[n] && !deniedNames[n] && (p.exists == nil || p.exists(n)) {
+		if p.open(n) {
 			nosys = append(nosys, n)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/moby/profiles/seccomp"
@@ -80,34 +79,10 @@ func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
 	}
 	p := newProfile([]specs.Arch{arch})
 	p.exists = func(name string) bool { return derive.Exists(d.GOARCH, name) }
-	own := group{comment: "the system calls the binary's code can make, read from the binary", names: d.Binary}
-	// Calls with argument filters keep them.
-	filtered := map[string]group{}
-	for _, g := range append(slices.Clone(allowed), startGroups...) {
-		if len(g.args) > 0 {
-			for _, n := range g.names {
-				filtered[n] = group{comment: g.comment, names: []string{n}, args: g.args}
-			}
-		}
-	}
-	var plain []string
-	for _, n := range own.names {
-		if g, ok := filtered[n]; ok {
-			p.allowGroups([]group{g})
-		} else {
-			plain = append(plain, n)
-		}
-	}
-	own.names = plain
-	p.allowGroups([]group{own})
+	p.allowGroups([]group{{comment: "the system calls the binary's code can make, read from the binary", names: d.Binary}})
 	p.allowGroups(startGroups)
 	if d.Fallback != "" {
-		p.allowGroups(allowed)
-		for _, s := range goProfile.Syscalls {
-			if s.Action == specs.ActAllow && len(s.Args) == 0 {
-				p.allowGroups([]group{{comment: s.Comment, names: s.Names}})
-			}
-		}
+		p.allowGroups(goGroups)
 	}
 	prof := p.done()
 	d.Allowed = Allowed(prof, d.GOARCH)
