@@ -40,6 +40,21 @@ func a64Reg(r arm64asm.Reg) (n int, zero, ok bool) {
 	return 0, false, false
 }
 
+// a64Operand is the register an operand names (a Reg, or a RegSP that is
+// not the stack pointer); sp reports the stack pointer.
+func a64Operand(a arm64asm.Arg) (r arm64asm.Reg, sp, ok bool) {
+	switch a := a.(type) {
+	case arm64asm.Reg:
+		return a, false, true
+	case arm64asm.RegSP:
+		if arm64asm.Reg(a) == arm64asm.SP {
+			return 0, true, false
+		}
+		return arm64asm.Reg(a), false, true
+	}
+	return 0, false, false
+}
+
 func a64Is32(r arm64asm.Reg) bool { return r >= arm64asm.W0 && r <= arm64asm.WZR }
 
 // a64Mem parses a memory operand's offset and addressing mode from its
@@ -92,17 +107,11 @@ func decodeARM64(t *text, pc uint64) (inst, bool) {
 	in := inst{pc: pc, size: 4}
 	op := d.Op.String()
 	dst := func(a arm64asm.Arg, src operand) {
-		var r arm64asm.Reg
-		switch a := a.(type) {
-		case arm64asm.Reg:
-			r = a
-		case arm64asm.RegSP:
-			if arm64asm.Reg(a) == arm64asm.SP {
-				in.spLost = true
-				return
-			}
-			r = arm64asm.Reg(a)
-		default:
+		r, sp, ok := a64Operand(a)
+		if sp {
+			in.spLost = true
+		}
+		if !ok {
 			return
 		}
 		n, zero, ok := a64Reg(r)
@@ -115,16 +124,8 @@ func decodeARM64(t *text, pc uint64) (inst, bool) {
 		in.writes = append(in.writes, write{dst: reg(n), src: src})
 	}
 	srcReg := func(a arm64asm.Arg) operand {
-		var r arm64asm.Reg
-		switch a := a.(type) {
-		case arm64asm.Reg:
-			r = a
-		case arm64asm.RegSP:
-			if arm64asm.Reg(a) == arm64asm.SP {
-				return fromUnknown
-			}
-			r = arm64asm.Reg(a)
-		default:
+		r, _, ok := a64Operand(a)
+		if !ok {
 			return fromUnknown
 		}
 		n, zero, ok := a64Reg(r)

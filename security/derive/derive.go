@@ -652,10 +652,12 @@ func (an *analysis) global(addr uint64) value {
 			if at != addr {
 				return
 			}
+			// A variable set from another one can hold what that one holds.
+			resolved := value{consts: sv.consts, arg: sv.arg, unknown: sv.unknown}
 			for _, g := range sv.globals {
-				sv = merge(value{consts: sv.consts, arg: sv.arg, unknown: sv.unknown}, an.global(g))
+				resolved = merge(resolved, an.global(g))
 			}
-			v = merge(v, sv)
+			v = merge(v, resolved)
 		})
 	}
 	if v.arg != nil {
