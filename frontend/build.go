@@ -421,7 +421,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
 		p := *pp
-		if err := b.checkConfinement(ctx, t, p); err != nil {
+		if err := b.checkConfinement(ctx, in, t, p); err != nil {
 			return nil, err
 		}
 		et, bin, goOut, err := b.compile(in, t, p)

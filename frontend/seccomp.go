@@ -16,40 +16,36 @@ import (
 )
 
 // derivedSeccomp reads the default seccomp profile that the go build step
-// derived from the binary in bin (et is t expanded for platform p): this
-// waits for the binary. When the go
-// profile had to be added, it says why at the security.seccomp line (or
-// the slimfile line, when the key was not written). It returns nil for
-// other seccomp values, and when no profile can be derived (the go profile
-// is then used, with a warning).
-func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *spec.Target, p ocispecs.Platform, bin llb.State) ([]byte, error) {
+// derived from the binary (goOut is that step's output; et is t expanded
+// for platform p), which waits for the binary: one file, one round trip.
+// When the go profile had to be added, it says why at the
+// security.seccomp line (or the slimfile line, when the key was not
+// written). It returns nil for other seccomp values, and when no profile
+// can be derived (the go profile is then used, with a warning).
+func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *spec.Target, p ocispecs.Platform, goOut llb.State) ([]byte, error) {
 	if et.Security.Seccomp != "default" {
 		return nil, nil
 	}
 	plat := sllb.PlatformString(p)
-	if in.Frontend == nil {
+	if !sllb.Derives(in, et) {
 		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
 		return nil, nil
 	}
-	ref, err := b.solve(ctx, bin, b.bc.BuildPlatforms[0])
+	ref, err := b.solve(ctx, goOut, b.bc.BuildPlatforms[0])
 	if err != nil {
 		return nil, err
 	}
-	prof, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivedSeccompFile)})
+	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivedFile)})
 	if err != nil {
 		return nil, fmt.Errorf("[%s] reading the derived seccomp profile: %w", plat, err)
 	}
-	rep, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivationFile)})
-	if err != nil {
-		return nil, fmt.Errorf("[%s] reading the seccomp derivation report: %w", plat, err)
+	var derived security.Derived
+	if err := json.Unmarshal(dt, &derived); err != nil || derived.Derivation == nil {
+		return nil, fmt.Errorf("[%s] the derived seccomp profile: %v", plat, err)
 	}
-	var d security.Derivation
-	if err := json.Unmarshal(rep, &d); err != nil {
-		return nil, fmt.Errorf("[%s] the seccomp derivation report: %w", plat, err)
-	}
-	if d.Fallback != "" {
+	if d := derived.Derivation; d.Fallback != "" {
 		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: %s; the go profile's calls were added (%d calls allowed instead of the binary's %d)",
 			plat, d.Fallback, d.Allowed, len(d.Binary)))
 	}
-	return prof, nil
+	return derived.Profile, nil
 }

@@ -102,18 +102,16 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 	for i, p := range ps {
 		eg.Go(func() error {
 			ctx := ectx
-			if err := b.checkConfinement(ctx, t, p); err != nil {
+			if err := b.checkConfinement(ctx, in, t, p); err != nil {
 				return err
 			}
 			et, _, goOut, err := b.compile(in, t, p)
 			if err != nil {
 				return err
 			}
-			var derived []byte
-			if et.Security.Seccomp == "default" {
-				if derived, err = b.derivedSeccomp(ctx, in, t, et, p, goOut); err != nil {
-					return err
-				}
+			derived, err := b.derivedSeccomp(ctx, in, t, et, p, goOut)
+			if err != nil {
+				return err
 			}
 			sets[i], err = b.confinement(ctx, t, et, et.BinaryName(in.Module.Path), derived)
 			return err
@@ -139,11 +137,11 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 
 // checkConfinement checks t's security values for platform p (reading the
 // profile files) before any build step runs for it.
-func (b *builder) checkConfinement(ctx context.Context, t *spec.Target, p ocispecs.Platform) error {
+func (b *builder) checkConfinement(ctx context.Context, in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) error {
 	et, err := b.expanded(t, p)
 	if err != nil {
 		return err
 	}
-	_, err = b.confinement(ctx, t, et, et.BinaryName(""), nil)
+	_, err = b.confinement(ctx, t, et, et.BinaryName(in.Module.Path), nil)
 	return err
 }

@@ -187,7 +187,7 @@ func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	if derives(in, t) {
+	if Derives(in, t) {
 		var mount llb.RunOption
 		args, mount = deriveWrapped(in, binary, args)
 		opts = append(opts, mount)

@@ -13,24 +13,23 @@ import (
 //
 //	derive-seccomp OUTDIR BIN -- go build ...
 //
-// writes OUTDIR/DerivedSeccompFile and OUTDIR/DerivationFile
-// (security.DeriveSeccomp) once the command succeeded.
+// writes OUTDIR/DerivedFile (security.Derived: the profile and what the
+// derivation found) once the command succeeded.
 const DeriveCommand = "derive-seccomp"
 
 // Where the derivation writes, in the binary's output directory: every
 // consumer of that directory copies the binary alone.
 const (
-	DerivedDir         = "/.slimfile"
-	DerivedSeccompFile = "seccomp.json"
-	DerivationFile     = "derivation.json"
+	DerivedDir  = "/.slimfile"
+	DerivedFile = "seccomp-derived.json"
 )
 
 // frontendMount is where the go build step mounts the frontend's image.
 const frontendMount = "/slimfile-frontend"
 
-// derives reports whether the go build step derives t's seccomp profile:
+// Derives reports whether the go build step derives t's seccomp profile:
 // for security.seccomp: default, when the frontend's image is known.
-func derives(in *Inputs, t *spec.Target) bool {
+func Derives(in *Inputs, t *spec.Target) bool {
 	return in.Frontend != nil && t.Security.Seccomp == "default"
 }
 

@@ -1,6 +1,7 @@
 package security
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,13 @@ type Derivation struct {
 	Fallback string `json:"fallback,omitempty"`
 	// Unresolved are those functions, each with the reason.
 	Unresolved []string `json:"unresolved,omitempty"`
+}
+
+// Derived is the file the derivation writes beside the binary: the
+// profile, as the image label holds it, and what was found.
+type Derived struct {
+	Profile    json.RawMessage `json:"profile"`
+	Derivation *Derivation     `json:"derivation"`
 }
 
 // archOf maps a GOARCH to the seccomp architecture of its profile.

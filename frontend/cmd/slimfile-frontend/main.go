@@ -95,17 +95,14 @@ func deriveSeccomp(args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := json.MarshalIndent(d, "", "  ")
+	out, err := json.Marshal(security.Derived{Profile: prof, Derivation: d})
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(outDir, sllb.DerivedSeccompFile), prof, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(outDir, sllb.DerivationFile), rep, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(outDir, sllb.DerivedFile), out, 0o644); err != nil {
 		return err
 	}
 	fmt.Println("seccomp:", d.Summary())
