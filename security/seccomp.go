@@ -20,8 +20,8 @@ import (
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/slimfile/slimfile/internal/suggest"
 	"github.com/slimfile/slimfile/security/derive"
-	"github.com/slimfile/slimfile/spec"
 )
 
 // SeccompLabel is the image label that holds the whole seccomp profile
@@ -333,7 +333,7 @@ func didYouMean[T ~string](s string, known []T) string {
 	for i, k := range known {
 		c[i] = string(k)
 	}
-	if n := spec.Nearest(s, c); n != "" {
+	if n := suggest.Nearest(s, c); n != "" {
 		return fmt.Sprintf(" (did you mean %q?)", n)
 	}
 	return ""

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slimfile/slimfile/internal/suggest"
 )
 
 // PlatformArgs are always defined, per platform being built.
@@ -64,7 +66,7 @@ func (p *parser) checkArgRefs(root *yaml.Node, declared []Arg) {
 }
 
 func suggestArg(name string, known map[string]bool) string {
-	if s := Nearest(name, slices.Sorted(maps.Keys(known))); s != "" {
+	if s := suggest.Nearest(name, slices.Sorted(maps.Keys(known))); s != "" {
 		return fmt.Sprintf(" (or did you mean ${%s}?)", s)
 	}
 	return ""

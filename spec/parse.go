@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slimfile/slimfile/internal/suggest"
 )
 
 var yamlLineRe = regexp.MustCompile(`line ([0-9]+)`)
@@ -94,7 +96,7 @@ func (p *parser) checkObject(n *yaml.Node, fields map[string]field, prefix strin
 		seen[k.Value] = true
 		fd, ok := fields[k.Value]
 		if !ok {
-			if s := Nearest(k.Value, keysOf(fields)); s != "" {
+			if s := suggest.Nearest(k.Value, keysOf(fields)); s != "" {
 				p.errorf(k, "unknown key %q; did you mean %q?", prefix+k.Value, prefix+s)
 			} else {
 				p.errorf(k, "unknown key %q; valid keys here: %s", prefix+k.Value, strings.Join(keysOf(fields), ", "))
