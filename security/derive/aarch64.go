@@ -461,12 +461,17 @@ func a64FrameFrom(t *text, pc uint64, src arm64asm.Arg) (int64, bool) {
 
 // scanARM64 looks at every word for SVC, BL, B, B.cond, CBZ/CBNZ, ADRP
 // (and the ADD after it, for a code address taken).
-func scanARM64(b []byte, entry uint64, report func(scanned, uint64)) {
+func scanARM64(b []byte, entry uint64, statics bool, report func(scanned, uint64)) {
 	sext := func(v uint32, bits uint) int64 { return int64(int32(v<<(32-bits))) >> (32 - bits) }
 	for i := 0; i+4 <= len(b); i += 4 {
 		w := binary.LittleEndian.Uint32(b[i:])
 		pc := int64(entry) + int64(i)
 		switch {
+		case statics:
+			if w&0x9f000000 == 0x90000000 { // ADRP
+				imm := (w>>29)&3 | (w>>5)&0x7ffff<<2
+				report(scanStatic, uint64((pc&^0xfff)+sext(imm, 21)<<12))
+			}
 		case w&0xffe0001f == 0xd4000001: // SVC #imm
 			report(scanSite, 0)
 		case w&0x7c000000 == 0x14000000: // B, BL
@@ -476,7 +481,6 @@ func scanARM64(b []byte, entry uint64, report func(scanned, uint64)) {
 		case w&0x9f000000 == 0x90000000: // ADRP
 			imm := (w>>29)&3 | (w>>5)&0x7ffff<<2
 			page := uint64((pc &^ 0xfff) + sext(imm, 21)<<12)
-			report(scanStatic, page)
 			if i+8 <= len(b) {
 				if n := binary.LittleEndian.Uint32(b[i+4:]); n&0xffc00000 == 0x91000000 && n&0x1f == w&0x1f {
 					report(scanRef, page+uint64(n>>10&0xfff))

@@ -340,11 +340,14 @@ func armWriteback(in *inst, d armasm.Inst) {
 // scanARM looks at every word for SVC, BL and B, and for words that may be
 // addresses (literal pools hold the code and variable addresses the code
 // loads).
-func scanARM(b []byte, entry uint64, report func(scanned, uint64)) {
+func scanARM(b []byte, entry uint64, statics bool, report func(scanned, uint64)) {
 	for i := 0; i+4 <= len(b); i += 4 {
 		w := binary.LittleEndian.Uint32(b[i:])
 		pc := int64(entry) + int64(i)
 		switch {
+		case statics:
+			report(scanStatic, uint64(w)&^0xfff)
+			continue
 		case w&0x0f000000 == 0x0f000000 && w>>28 != 0xf: // SVC
 			report(scanSite, 0)
 		case w&0x0e000000 == 0x0a000000 && w>>28 != 0xf: // B, BL
@@ -352,6 +355,5 @@ func scanARM(b []byte, entry uint64, report func(scanned, uint64)) {
 			report(scanCall, uint64(uint32(pc+8+off)))
 		}
 		report(scanRef, uint64(w))
-		report(scanStatic, uint64(w)&^0xfff)
 	}
 }

@@ -12,13 +12,12 @@ func BenchmarkBinary(b *testing.B) {
 	if path == "" {
 		b.Skip("DERIVE_BENCH_BINARY is not set")
 	}
-	f, err := os.Open(path)
+	bin, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
 	for b.Loop() {
-		if _, err := Binary(f); err != nil {
+		if _, err := Binary(bin); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,13 +13,13 @@
 package derive
 
 import (
+	"bytes"
 	"cmp"
 	"debug/elf"
 	"debug/gosym"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"runtime"
 	"slices"
@@ -79,8 +79,9 @@ type arch struct {
 	// from pc on; it reports false when it does not understand it.
 	decode func(t *text, pc uint64) (inst, bool)
 	// scan reports what the bytes of a function at entry may hold
-	// (scanned), erring on the side of reporting.
-	scan func(body []byte, entry uint64, report func(scanned, uint64))
+	// (scanned), erring on the side of reporting: the variables they
+	// may name (scanStatic) when statics is set, and the rest when not.
+	scan func(body []byte, entry uint64, statics bool, report func(scanned, uint64))
 	// staticKeys are the addresses scan reports (scanStatic) for code
 	// that names the variable at addr.
 	staticKeys func(addr uint64) iter.Seq[uint64]
@@ -115,6 +116,11 @@ func (t *text) at(pc uint64) []byte {
 	return t.data[pc-t.addr:]
 }
 
+// holds reports whether addr is in the text.
+func (t *text) holds(addr uint64) bool {
+	return addr >= t.addr && addr-t.addr < uint64(len(t.data))
+}
+
 // word32 is the little-endian 32-bit word at pc.
 func (t *text) word32(pc uint64) (uint32, bool) {
 	b := t.at(pc)
@@ -135,9 +141,10 @@ type fn struct {
 	literals map[uint64]bool // data words inside it (ARM literal pools)
 }
 
-// Binary analyses the ELF binary r.
-func Binary(r io.ReaderAt) (*Result, error) {
-	f, err := elf.NewFile(r)
+// Binary analyses the ELF binary bin (the whole file: mapped, its sections
+// are read in place).
+func Binary(bin []byte) (*Result, error) {
+	f, err := elf.NewFile(bytes.NewReader(bin))
 	if err != nil {
 		return nil, fmt.Errorf("%w: not an ELF file: %v", ErrUnsupported, err)
 	}
@@ -158,11 +165,11 @@ func Binary(r io.ReaderAt) (*Result, error) {
 	if ts == nil || pcln == nil {
 		return nil, fmt.Errorf("%w: no .text or .gopclntab section (not a Go binary?)", ErrUnsupported)
 	}
-	code, err := ts.Data()
+	code, err := sectionData(bin, ts)
 	if err != nil {
 		return nil, fmt.Errorf("reading .text: %w", err)
 	}
-	tab, err := pclnData(pcln, ts.Addr)
+	tab, err := pclnData(bin, pcln, ts.Addr)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +196,7 @@ func Binary(r io.ReaderAt) (*Result, error) {
 	for _, g := range an.fns {
 		an.scan(g, refs)
 	}
-	if err := dataRefs(f, an, refs); err != nil {
+	if err := dataRefs(bin, f, an, refs); err != nil {
 		return nil, err
 	}
 	an.run()
@@ -197,8 +204,20 @@ func Binary(r io.ReaderAt) (*Result, error) {
 	return an.res, nil
 }
 
-func pclnData(s *elf.Section, textAddr uint64) (*gosym.Table, error) {
-	data, err := s.Data()
+// sectionData is the contents of s: a slice of bin, not a copy, unless s is
+// compressed.
+func sectionData(bin []byte, s *elf.Section) ([]byte, error) {
+	if s.Type == elf.SHT_NOBITS {
+		return nil, nil
+	}
+	if s.Flags&elf.SHF_COMPRESSED == 0 && s.Offset <= uint64(len(bin)) && s.FileSize <= uint64(len(bin))-s.Offset {
+		return bin[s.Offset : s.Offset+s.FileSize : s.Offset+s.FileSize], nil
+	}
+	return s.Data()
+}
+
+func pclnData(bin []byte, s *elf.Section, textAddr uint64) (*gosym.Table, error) {
+	data, err := sectionData(bin, s)
 	if err != nil {
 		return nil, fmt.Errorf("reading .gopclntab: %w", err)
 	}
@@ -212,14 +231,14 @@ func pclnData(s *elf.Section, textAddr uint64) (*gosym.Table, error) {
 // dataRefs adds to refs every code address found in the binary's data
 // (function values, method tables): a wrapper whose address is taken can
 // be called in ways the analysis does not see.
-func dataRefs(f *elf.File, an *analysis, refs map[uint64]bool) error {
+func dataRefs(bin []byte, f *elf.File, an *analysis, refs map[uint64]bool) error {
 	for _, s := range f.Sections {
 		// pclntab, typelinks and itablinks hold offsets, not addresses.
 		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 ||
 			s.Name == ".gopclntab" || s.Name == ".typelink" || s.Name == ".itablink" {
 			continue
 		}
-		b, err := s.Data()
+		b, err := sectionData(bin, s)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", s.Name, err)
 		}
@@ -274,24 +293,30 @@ type analysis struct {
 func (an *analysis) scan(g *fn, refs map[uint64]bool) {
 	i := an.byEntry[g.entry]
 	body := an.t.at(g.entry)[:g.end-g.entry]
-	an.a.scan(body, g.entry, func(k scanned, addr uint64) {
-		switch k {
-		case scanSite:
+	an.a.scan(body, g.entry, false, func(k scanned, addr uint64) {
+		switch {
+		case k == scanSite:
 			g.sites = true
-		case scanCall:
+		case !an.t.holds(addr):
+			// most byte patterns that are no instruction
+		case k == scanCall:
 			if addr >= g.entry && addr < g.end {
 				return
 			}
-			if _, ok := an.byEntry[addr]; ok && !slices.Contains(g.calls, addr) {
+			if _, ok := an.byEntry[addr]; ok {
 				g.calls = append(g.calls, addr)
-				an.callers[addr] = append(an.callers[addr], i)
 			}
-		case scanRef:
+		case k == scanRef:
 			if _, ok := an.byEntry[addr]; ok {
 				refs[addr] = true
 			}
 		}
 	})
+	slices.Sort(g.calls)
+	g.calls = slices.Compact(g.calls)
+	for _, addr := range g.calls {
+		an.callers[addr] = append(an.callers[addr], i)
+	}
 }
 
 // scanned is what a byte scan reports.
@@ -330,10 +355,7 @@ func (an *analysis) staticsOf(addr uint64) []int {
 		an.statics = map[uint64][]int{}
 		for i, g := range an.fns {
 			body := an.t.at(g.entry)[:g.end-g.entry]
-			an.a.scan(body, g.entry, func(k scanned, addr uint64) {
-				if k != scanStatic {
-					return
-				}
+			an.a.scan(body, g.entry, true, func(_ scanned, addr uint64) {
 				if fs := an.statics[addr]; len(fs) == 0 || fs[len(fs)-1] != i {
 					an.statics[addr] = append(fs, i)
 				}

@@ -31,12 +31,11 @@ func build(t *testing.T, goarch string, tags ...string) string {
 
 func derive(t *testing.T, bin string) *Result {
 	t.Helper()
-	f, err := os.Open(bin)
+	b, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := Binary(f)
+	r, err := Binary(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package derive
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 )
@@ -23,6 +24,17 @@ type loc struct {
 }
 
 func reg(n int) loc { return loc{n: int64(n)} }
+
+// compareLocs orders registers before stack slots, each by number.
+func compareLocs(a, b loc) int {
+	if a.stack != b.stack {
+		if a.stack {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Compare(a.n, b.n)
+}
 
 // maxConsts bounds the constants one value may hold before it is unknown.
 const maxConsts = 16
@@ -205,7 +217,10 @@ type store struct {
 
 // state is what every location holds at a point of a function.
 type state struct {
-	vals map[loc]value
+	// vals are the locations written, sorted by location (compareLocs):
+	// a state is cloned and joined at every block, which a map would make
+	// most of the analysis's time.
+	vals []slot
 	sp   int64 // stack pointer, relative to entry
 	// spLost is set when the stack pointer is not known: every stack slot
 	// is then unknown.
@@ -225,14 +240,20 @@ type state struct {
 	stackAddrs map[int]int64
 }
 
+// slot is what the location l holds.
+type slot struct {
+	l loc
+	v value
+}
+
 // noneLost is lostFrom when no incoming slot is lost.
 const noneLost = int64(1) << 62
 
-func entryState() *state { return &state{vals: map[loc]value{}, lostFrom: noneLost} }
+func entryState() *state { return &state{lostFrom: noneLost} }
 
 func (s *state) clone() *state {
 	c := *s
-	c.vals = maps.Clone(s.vals)
+	c.vals = slices.Clone(s.vals)
 	c.taken = slices.Clone(s.taken)
 	c.stackAddrs = maps.Clone(s.stackAddrs)
 	return &c
@@ -241,13 +262,28 @@ func (s *state) clone() *state {
 // get is what l holds. Locations never written hold their entry value;
 // slots of the function's own frame hold nothing known until written.
 func (s *state) get(l loc) value {
-	if l.stack && s.spLost {
+	if i, ok := s.find(l); ok {
+		return s.held(s.vals[i])
+	}
+	return s.unwritten(l)
+}
+
+// held is what the written location x.l holds (get, once found).
+func (s *state) held(x slot) value {
+	if x.l.stack && s.spLost {
 		return unknown
 	}
-	if v, ok := s.vals[l]; ok {
-		return v
-	}
-	if l.stack && (l.n < 0 || l.n >= s.lostFrom) {
+	return x.v
+}
+
+// find is where l is, or would be, in s.vals.
+func (s *state) find(l loc) (int, bool) {
+	return slices.BinarySearchFunc(s.vals, l, func(x slot, l loc) int { return compareLocs(x.l, l) })
+}
+
+// unwritten is what l holds when s has not written it.
+func (s *state) unwritten(l loc) value {
+	if l.stack && (s.spLost || l.n < 0 || l.n >= s.lostFrom) {
 		return unknown
 	}
 	e := l
@@ -258,7 +294,16 @@ func (s *state) set(l loc, v value) {
 	if l.stack && s.spLost {
 		return
 	}
-	s.vals[l] = v
+	if i, ok := s.find(l); ok {
+		s.vals[i].v = v
+	} else {
+		s.vals = slices.Insert(s.vals, i, slot{l, v})
+	}
+}
+
+// forget deletes the stack slots at offsets for which lost is true.
+func (s *state) forget(lost func(off int64) bool) {
+	s.vals = slices.DeleteFunc(s.vals, func(x slot) bool { return x.l.stack && lost(x.l.n) })
 }
 
 // operandValue is what src holds in s.
@@ -306,11 +351,7 @@ func (s *state) operandValue(src operand) value {
 // pointer, or a call that may write its outgoing arguments), and the
 // incoming slots a pointer taken to them may reach.
 func (s *state) forgetFrame() {
-	for l := range s.vals {
-		if l.stack && (l.n < 0 || slices.Contains(s.taken, l.n)) {
-			delete(s.vals, l)
-		}
-	}
+	s.forget(func(off int64) bool { return off < 0 || slices.Contains(s.taken, off) })
 	if len(s.taken) > 0 {
 		s.lostFrom = min(s.lostFrom, slices.Min(s.taken))
 	}
@@ -318,18 +359,36 @@ func (s *state) forgetFrame() {
 
 // clobberRegs makes every register unknown (after a call).
 func (s *state) clobberRegs(regs int) {
-	for r := range regs {
-		s.vals[reg(r)] = unknown
+	first, _ := s.find(loc{stack: true, n: -1 << 63}) // the first stack slot
+	if first == regs && s.vals[0].l.n == 0 && s.vals[regs-1].l.n == int64(regs-1) {
+		for i := range s.vals[:regs] { // all of them written before: in place
+			s.vals[i].v = unknown
+		}
+		return
 	}
+	vals := make([]slot, 0, regs+len(s.vals))
+	for _, x := range s.vals[:first] {
+		if x.l.n < 0 {
+			vals = append(vals, x)
+		}
+	}
+	for r := range regs {
+		vals = append(vals, slot{reg(r), unknown})
+	}
+	for _, x := range s.vals[:first] {
+		if x.l.n >= int64(regs) {
+			vals = append(vals, x)
+		}
+	}
+	s.vals = append(vals, s.vals[first:]...)
 }
 
 func (s *state) equal(o *state) bool {
 	if s.sp != o.sp || s.spLost != o.spLost || s.lostFrom != o.lostFrom || !slices.Equal(s.taken, o.taken) || len(s.vals) != len(o.vals) {
 		return false
 	}
-	for l, v := range s.vals {
-		w, ok := o.vals[l]
-		if !ok || !v.equal(w) {
+	for i, x := range s.vals {
+		if y := o.vals[i]; x.l != y.l || !x.v.equal(y.v) {
 			return false
 		}
 	}
@@ -338,16 +397,38 @@ func (s *state) equal(o *state) bool {
 
 // join merges o into s (where two paths meet).
 func join(s, o *state) *state {
-	r := &state{vals: map[loc]value{}, sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp, lostFrom: min(s.lostFrom, o.lostFrom), taken: takenUnion(s.taken, o.taken)}
-	for l := range s.vals {
-		r.vals[l] = merge(s.get(l), o.get(l))
-	}
-	for l := range o.vals {
-		if _, ok := r.vals[l]; !ok {
-			r.vals[l] = merge(s.get(l), o.get(l))
+	r := &state{vals: make([]slot, 0, max(len(s.vals), len(o.vals))), sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp,
+		lostFrom: min(s.lostFrom, o.lostFrom), taken: takenUnion(s.taken, o.taken)}
+	i, j := 0, 0
+	for i < len(s.vals) || j < len(o.vals) {
+		var l loc
+		var v, w value
+		switch c := compareOrEnd(s.vals, i, o.vals, j); {
+		case c < 0:
+			l, v, w = s.vals[i].l, s.held(s.vals[i]), o.unwritten(s.vals[i].l)
+			i++
+		case c > 0:
+			l, v, w = o.vals[j].l, s.unwritten(o.vals[j].l), o.held(o.vals[j])
+			j++
+		default:
+			l, v, w = s.vals[i].l, s.held(s.vals[i]), o.held(o.vals[j])
+			i, j = i+1, j+1
 		}
+		r.vals = append(r.vals, slot{l, merge(v, w)})
 	}
 	return r
+}
+
+// compareOrEnd compares a[i] and b[j], where a slice's end is after every
+// location.
+func compareOrEnd(a []slot, i int, b []slot, j int) int {
+	switch {
+	case i == len(a):
+		return 1
+	case j == len(b):
+		return -1
+	}
+	return compareLocs(a[i].l, b[j].l)
 }
 
 // step applies one instruction to s (in place). Stores to variables at
@@ -411,16 +492,12 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 		// It writes upward from its destination, and changes only the
 		// registers it is given.
 		if off, ok := s.stackAddrs[in.duffDst]; ok {
-			for l := range s.vals {
-				if l.stack && l.n >= off && (l.n < 0 || slices.Contains(s.taken, l.n)) {
-					delete(s.vals, l)
-				}
-			}
+			s.forget(func(n int64) bool { return n >= off && (n < 0 || slices.Contains(s.taken, n)) })
 		} else {
 			s.forgetFrame()
 		}
 		for _, r := range a.duffClobbers {
-			s.vals[reg(r)] = unknown
+			s.set(reg(r), unknown)
 			delete(s.stackAddrs, r)
 		}
 	case call, indirectCall:
@@ -429,7 +506,7 @@ func (s *state) step(in *inst, a *arch, stored func(addr uint64, v value)) {
 		s.forgetFrame()
 	case syscallInst:
 		for _, r := range a.syscallClobbers {
-			s.vals[reg(r)] = unknown
+			s.set(reg(r), unknown)
 		}
 	}
 }
@@ -509,7 +586,7 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 	onWork := map[int]bool{0: true}
 	// indirectIn is the entry state of blocks a jump table may reach.
 	indirectIn := func(sp *state) *state {
-		s := &state{vals: map[loc]value{}, lostFrom: 0, taken: []int64{0}}
+		s := &state{lostFrom: 0, taken: []int64{0}}
 		if sp == nil {
 			s.spLost = true
 		} else {

@@ -336,10 +336,16 @@ func masked(o operand, m uint64) operand {
 // scanX86 looks for SYSCALL and INT 0x80, CALL, JMP and Jcc with 32-bit
 // and JMP with 8-bit displacements, LEA of RIP-relative addresses, and
 // RIP-relative operands (the ModRM byte of mod 0, r/m 5) at every byte.
-func scanX86(b []byte, entry uint64, report func(scanned, uint64)) {
+func scanX86(b []byte, entry uint64, statics bool, report func(scanned, uint64)) {
 	rel32 := func(i int) int64 { return int64(int32(binary.LittleEndian.Uint32(b[i:]))) }
 	for i := 0; i < len(b); i++ {
 		pc := int64(entry) + int64(i)
+		if statics {
+			if i+5 <= len(b) && b[i]&0xc7 == 0x05 {
+				report(scanStatic, uint64(pc+5+rel32(i+1)))
+			}
+			continue
+		}
 		if i+1 < len(b) && ((b[i] == 0x0f && b[i+1] == 0x05) || (b[i] == 0xcd && b[i+1] == 0x80)) {
 			report(scanSite, 0)
 		}
@@ -359,7 +365,6 @@ func scanX86(b []byte, entry uint64, report func(scanned, uint64)) {
 			if i > 0 && b[i-1] == 0x8d {
 				report(scanRef, uint64(t))
 			}
-			report(scanStatic, uint64(t))
 		}
 	}
 }
