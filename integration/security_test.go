@@ -160,12 +160,11 @@ func derivedFor(t *testing.T, img v1.Image, rootfs string) ([]byte, *security.De
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(rootfs, cf.Config.Entrypoint[0]))
+	bin, err := os.ReadFile(filepath.Join(rootfs, cf.Config.Entrypoint[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	p, d, err := security.DeriveSeccomp(f)
+	p, d, err := security.DeriveSeccomp(bin)
 	if err != nil {
 		t.Fatal(err)
 	}

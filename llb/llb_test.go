@@ -913,7 +913,7 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 			in := inputs(true)
 			in.Frontend = &fe
 			g, _ := build(t, in, f, tg, linuxArm64)
-			derives := g.execs("/slimfile-frontend/bin/slimfile-frontend", sllb.DeriveCommand, "/out/.slimfile", "/out/svc", "--", "go", "build")
+			derives := g.execs("/slimfile-frontend/bin/slimfile-derive", "/out/.slimfile/seccomp-derived.json", "/out/svc", "--", "go", "build")
 			plain := g.execs("go", "build")
 			if (len(derives) == 1) != c.derives || (len(plain) == 1) == c.derives {
 				t.Fatalf("go build through the frontend's binary: %d steps, alone: %d", len(derives), len(plain))

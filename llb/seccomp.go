@@ -8,14 +8,14 @@ import (
 	"github.com/slimfile/slimfile/spec"
 )
 
-// DeriveCommand is the frontend binary's subcommand that runs go build and
-// then derives the default seccomp profile of the binary it wrote:
+// DeriveBinary is the frontend image's program that runs go build and then
+// derives the default seccomp profile of the binary it wrote:
 //
-//	derive-seccomp OUTDIR BIN -- go build ...
+//	slimfile-derive OUT.json BIN -- go build ...
 //
-// writes OUTDIR/DerivedFile (security.Derived: the profile and what the
-// derivation found) once the command succeeded.
-const DeriveCommand = "derive-seccomp"
+// writes OUT.json (security.Derived: the profile and what the derivation
+// found) once the command succeeded (frontend/cmd/slimfile-derive).
+const DeriveBinary = "/bin/slimfile-derive"
 
 // Where the derivation writes, in the binary's output directory: every
 // consumer of that directory copies the binary alone.
@@ -38,7 +38,7 @@ func Derives(in *Inputs, t *spec.Target) bool {
 // step, so that a rebuild starts no container of its own for it and the
 // profile is cached with the binary.
 func deriveWrapped(in *Inputs, binary string, args []string) ([]string, llb.RunOption) {
-	wrapped := []string{path.Join(frontendMount, frontendBinary), DeriveCommand,
-		path.Join(outDir, DerivedDir), path.Join(outDir, binary), "--"}
+	wrapped := []string{path.Join(frontendMount, DeriveBinary),
+		path.Join(outDir, DerivedDir, DerivedFile), path.Join(outDir, binary), "--"}
 	return append(wrapped, args...), llb.AddMount(frontendMount, *in.Frontend, llb.Readonly)
 }

@@ -280,12 +280,11 @@ func TestDeriveCoversSources(t *testing.T) {
 			bin := filepath.Join(t.TempDir(), "probe")
 			env := append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "GOARM=7", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 			run(t, "testdata/probe", env, "go", "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, ".")
-			f, err := os.Open(bin)
+			b, err := os.ReadFile(bin)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
-			r, err := derive.Binary(f)
+			r, err := derive.Binary(b)
 			if err != nil {
 				t.Fatal(err)
 			}

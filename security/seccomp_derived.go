@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/moby/profiles/seccomp"
@@ -50,7 +49,7 @@ var archOf = map[string]specs.Arch{"amd64": specs.ArchX86_64, "arm64": specs.Arc
 // them. Where a call number cannot be traced, or the binary cannot be
 // read, the go profile's calls are added and Derivation.Fallback says
 // why: the profile is never smaller than what the binary can call.
-func DeriveSeccomp(bin io.ReaderAt) (*seccomp.Seccomp, *Derivation, error) {
+func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 	d := &Derivation{}
 	r, err := derive.Binary(bin)
 	switch {
