@@ -368,15 +368,37 @@ func (b *builder) compile(in *sllb.Inputs, t *spec.Target, p ocispecs.Platform) 
 }
 
 func (b *builder) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (client.Reference, error) {
+	return b.solveEvaluating(ctx, st, p, false)
+}
+
+// solveEvaluating is solve; with evaluate, BuildKit builds st now rather
+// than when the result is exported.
+func (b *builder) solveEvaluating(ctx context.Context, st llb.State, p ocispecs.Platform, evaluate bool) (client.Reference, error) {
 	def, err := st.Marshal(ctx, llb.Platform(p))
 	if err != nil {
 		return nil, err
 	}
-	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
+	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports, Evaluate: evaluate})
 	if err != nil {
 		return nil, err
 	}
 	return res.SingleRef()
+}
+
+// solveAsync starts solveEvaluating and returns a function that waits for
+// its reference.
+func (b *builder) solveAsync(ctx context.Context, st llb.State, p ocispecs.Platform, evaluate bool) func() (client.Reference, error) {
+	var ref client.Reference
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ref, err = b.solveEvaluating(ctx, st, p, evaluate)
+	}()
+	return func() (client.Reference, error) {
+		<-done
+		return ref, err
+	}
 }
 
 // start resolves what building t needs: its inputs and its platforms.
@@ -437,6 +459,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if base != nil {
 			pin.Base = &sllb.Base{State: base.state, Config: base.config, Ref: base.ref}
 		}
+		// The image's layers do not depend on its labels: while the
+		// frontend waits for the derived profile (which waits for go
+		// build), BuildKit also builds them.
+		st, _ := sllb.Runtime(&pin, et, p, bin)
+		solved := b.solveAsync(ctx, st, p, sllb.Derives(in, et))
 		derived, err := b.derivedSeccomp(ctx, in, t, et, p, goOut)
 		if err != nil {
 			return nil, err
@@ -447,12 +474,12 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		}
 		pin.Labels = b.ociLabels(pin.Base, in.Epoch)
 		maps.Copy(pin.Labels, set.Labels())
-		st, img := sllb.Runtime(&pin, et, p, bin)
+		img := sllb.ImageConfig(&pin, et, p)
 		if img.Config.Labels == nil && len(b.bc.Labels) > 0 {
 			img.Config.Labels = map[string]string{}
 		}
 		maps.Copy(img.Config.Labels, b.bc.Labels) // --label wins
-		ref, err := b.solve(ctx, st, p)
+		ref, err := solved()
 		if err != nil {
 			return nil, err
 		}
