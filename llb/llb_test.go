@@ -381,7 +381,7 @@ func TestModuleEnv(t *testing.T) {
 		"build:",
 		"  private: [example.com/private/*, git.example/*]",
 		"  goproxy: https://proxy.example,direct",
-		"  env: {GOAMD64: v3, GOEXPERIMENT: jsonv2}",
+		"  env: {GOFLAGS: -mod=mod, GOEXPERIMENT: jsonv2}",
 	)
 	g, _ := build(t, inputs(true), f, tg, buildPlatform)
 	for _, args := range [][]string{{"go", "mod", "download"}, {"go", "build"}} {
@@ -413,8 +413,8 @@ func TestModuleEnv(t *testing.T) {
 	}
 	_, gb := g.exec(t, "go", "build")
 	env := gb.GetExec().Meta.Env
-	if v, _ := envValue(env, "GOAMD64"); v != "v3" {
-		t.Errorf("GOAMD64 = %q, want the build.env value v3 over the platform's v1 (env %q)", v, env)
+	if v, _ := envValue(env, "GOFLAGS"); v != "-mod=mod" {
+		t.Errorf("GOFLAGS = %q, want the build.env value (env %q)", v, env)
 	}
 	if !hasEnv(env, "GOEXPERIMENT=jsonv2") {
 		t.Errorf("build.env GOEXPERIMENT missing from %q", env)

@@ -182,6 +182,9 @@ func (f *File) Expanded(t *Target, vars map[string]string) (*Target, error) {
 	for i := range t.Image.Expose {
 		check(fmt.Sprintf("image.expose[%d]", i), t.Image.Expose[i], e.Image.Expose[i], checkPort)
 	}
+	for _, k := range slices.Sorted(maps.Keys(t.Build.Env)) {
+		check("build.env."+k, t.Build.Env[k], e.Build.Env[k], func(v string) error { return checkBuildEnv(k, v) })
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -16,7 +16,7 @@ var fuzzSeeds = []string{
 	"slimfile: 1\nmain: ./cmd/api\nbinary: api\nplatforms: [linux/amd64, linux/arm64, linux/arm/v7]\n",
 	"slimfile: 1\ngo: \"1.26\"\ntoolchain: golang:1.26-alpine\nmodule: ./svc\n",
 	"slimfile: 1\nargs:\n  # version\n  VERSION: dev\n  PORT: \"8080\"\nmain: ./cmd/${VERSION}\nimage:\n  expose: [\"${PORT}\"]\n  env: {A: \"$$x\", B: \"${TARGETARCH}\"}\n",
-	"slimfile: 1\nbuild:\n  cgo: false\n  tags: [netgo]\n  ldflags: [\"-X main.v=1\"]\n  gcflags: [-l]\n  env: {GOAMD64: v3}\n  strip: false\n  trimpath: false\n  compress: upx\n  private: [example.com/*]\n  goproxy: direct\n",
+	"slimfile: 1\nbuild:\n  cgo: false\n  tags: [netgo]\n  ldflags: [\"-X main.v=1\"]\n  gcflags: [-l]\n  env: {GOEXPERIMENT: jsonv2}\n  strip: false\n  trimpath: false\n  compress: upx\n  private: [example.com/*]\n  goproxy: direct\n",
 	"slimfile: 1\nimage:\n  base: alpine:3\n  user: \"1000:1000\"\n  certs: false\n  tzdata: false\n  files:\n    - {src: a, dst: /a, mode: \"0644\"}\n  env: {X: y}\n  expose: [\"8080\", 53/udp]\n  workdir: /srv\n  entrypoint: [/bin/x]\n  cmd: [--flag]\n  labels: {a: b}\n  annotations: {c: d}\n  stopsignal: SIGTERM\n",
 	"slimfile: 1\nsecurity:\n  seccomp: docker\n  apparmor: profiles/app\n",
 	"slimfile: 1\nmain: ./cmd/a\nbuild: {env: {A: \"1\"}}\ntargets:\n  a:\n  b:\n    main: ./cmd/b\n    build: {env: {B: \"2\"}, tags: [x]}\n    image: {user: root}\n",

@@ -286,6 +286,8 @@ func TestExpandedRevalidates(t *testing.T) {
 		"  b:",                                // 14
 		"    image:",                          // 15
 		"      workdir: \"${DIR}\"",           // 16
+		"    build:",                          // 17
+		"      env: {GOFLAGS: \"${DIR}\"}",    // 18
 	))
 	tests := []struct {
 		name   string
@@ -304,6 +306,8 @@ func TestExpandedRevalidates(t *testing.T) {
 			[]wantErr{{7, 7, "main (after expanding args)"}}},
 		{"a target's own value", "b", map[string]string{"PORT": "1", "DIR": "api", "USER": "root", "PLATFORM": "linux/amd64"},
 			[]wantErr{{16, 16, `image.workdir (after expanding args): "api" must be an absolute path`}}},
+		{"build.env", "b", map[string]string{"PORT": "1", "DIR": "/srv -toolexec=/x", "USER": "root", "PLATFORM": "linux/amd64"},
+			[]wantErr{{18, 22, "build.env.GOFLAGS (after expanding args): GOFLAGS: -toolexec"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"strconv"
@@ -28,8 +30,22 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
 // together as Errors, each with its position.
 func Parse(data []byte) (*File, error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, yamlError(err)
+	}
+	// A second document (after ---) would be ignored without a word.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, yamlError(err)
+	default:
+		r := nodeRange(&next)
+		if len(next.Content) > 0 {
+			r = nodeRange(next.Content[0])
+		}
+		return nil, Errors{{Range: r, Msg: "a Slimfile is one YAML document: this second one (after ---) would be ignored; use targets: for several images"}}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, Errors{{Range: Range{Line: 1, Column: 1, EndLine: 1, EndColumn: 1}, Msg: "the Slimfile is empty: it needs at least \"slimfile: 1\""}}
@@ -160,6 +176,11 @@ func (p *parser) checkValue(v *yaml.Node, fd field, key string) {
 			seen[k.Value] = true
 			if fd.check != nil {
 				if err := fd.check(k.Value); err != nil {
+					p.errorf(k, "%s: %v", key, err)
+				}
+			}
+			if fd.entry != nil && !strings.Contains(e.Value, "${") {
+				if err := fd.entry(k.Value, e.Value); err != nil {
 					p.errorf(k, "%s: %v", key, err)
 				}
 			}

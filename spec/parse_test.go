@@ -152,7 +152,7 @@ var full = src(
 	"  ldflags: [\"-X main.version=${VERSION}\"]", // 13
 	"  gcflags: [\"all=-N\", \"-l\"]",             // 14
 	"  env:",                                      // 15
-	"    GOAMD64: v3",                             // 16
+	"    GOFLAGS: -mod=mod",                       // 16
 	"    GOEXPERIMENT: loopvar",                   // 17
 	"  strip: false",                              // 18
 	"  trimpath: false",                           // 19
@@ -210,7 +210,7 @@ func TestParseEveryKey(t *testing.T) {
 		Tags:     []string{"netgo", "osusergo"},
 		Ldflags:  []string{"-X main.version=${VERSION}"},
 		Gcflags:  []string{"all=-N", "-l"},
-		Env:      map[string]string{"GOAMD64": "v3", "GOEXPERIMENT": "loopvar"},
+		Env:      map[string]string{"GOFLAGS": "-mod=mod", "GOEXPERIMENT": "loopvar"},
 		Strip:    false,
 		Trimpath: false,
 		Compress: "upx",
@@ -562,6 +562,36 @@ func TestParseErrors(t *testing.T) {
 			name: "top-level only key inside a target",
 			data: src("slimfile: 1", "targets:", "  api:", "    module: ./x"),
 			want: []wantErr{{4, 5, `unknown key "targets.api.module"`}},
+		},
+		{
+			name: "a second YAML document",
+			data: src("slimfile: 1", "---", "image: {user: root}"),
+			want: []wantErr{{3, 1, "a Slimfile is one YAML document"}},
+		},
+		{
+			name: "an always-defined arg declared",
+			data: src("slimfile: 1", "args:", "  TARGETARCH: s390x"),
+			want: []wantErr{{3, 3, "args: TARGETARCH is always defined"}},
+		},
+		{
+			name: "build.env setting what the frontend derives",
+			data: src("slimfile: 1", "build:", "  env:", "    GOOS: windows", "    CGO_ENABLED: \"1\"", "    GOTOOLCHAIN: auto", "    GOAMD64: v3"),
+			want: []wantErr{
+				{4, 5, "build.env: GOOS is set by the frontend, from the platform being built"},
+				{5, 5, "build.env: CGO_ENABLED is set by the frontend, from build.cgo"},
+				{6, 5, "build.env: GOTOOLCHAIN is set by the frontend"},
+				{7, 5, "build.env: GOAMD64 is set by the frontend, from the platform's variant"},
+			},
+		},
+		{
+			name: "GOFLAGS with -toolexec",
+			data: src("slimfile: 1", "build:", "  env: {GOFLAGS: \"-mod=mod -toolexec=/bin/x\"}"),
+			want: []wantErr{{3, 9, "-toolexec would run a program"}},
+		},
+		{
+			name: "toolchain scratch",
+			data: src("slimfile: 1", "toolchain: scratch"),
+			want: []wantErr{{2, 12, "scratch has no Go toolchain"}},
 		},
 		{
 			name: "platforms as a string",

@@ -21,8 +21,11 @@ type field struct {
 	kind   kind
 	fields map[string]field // kObject
 	check  func(string) error
-	enum   []string // the values check accepts, when it is a closed set
-	doc    string   // one line for the reference and the JSON Schema
+	// entry checks each name and value of a kMap (values holding
+	// references once expanded).
+	entry func(name, value string) error
+	enum  []string // the values check accepts, when it is a closed set
+	doc   string   // one line for the reference and the JSON Schema
 }
 
 var buildFields = map[string]field{
@@ -30,7 +33,7 @@ var buildFields = map[string]field{
 	"tags":     {kind: kList, doc: "build tags (-tags)"},
 	"ldflags":  {kind: kList, doc: "linker flags appended after -s -w -buildid="},
 	"gcflags":  {kind: kList, doc: "compiler flags (-gcflags)"},
-	"env":      {kind: kMap, check: checkEnvName, doc: "extra environment for go build (GOAMD64, GOEXPERIMENT, ...)"},
+	"env":      {kind: kMap, check: checkEnvName, entry: checkBuildEnv, doc: "extra environment for go build (GOEXPERIMENT, GOFLAGS, GOPROXY, ...); not what the frontend derives (GOOS, GOARCH, GOARM, GOAMD64, CGO_ENABLED, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOFLAGS with -toolexec)"},
 	"strip":    {kind: kBool, doc: "drop symbol and DWARF tables (-s -w); default true"},
 	"trimpath": {kind: kBool, doc: "build with -trimpath; default true"},
 	"compress": {kind: kString, check: oneOf("none", "upx"), enum: []string{"none", "upx"}, doc: "none, or upx to pack the binary after stripping"},
@@ -73,9 +76,9 @@ var topFields = func() map[string]field {
 	m := map[string]field{
 		"slimfile":  {kind: kInt, doc: "format version; only 1 exists"},
 		"go":        {kind: kString, check: checkGoVersion, doc: "Go version of the toolchain image; default: go.mod's toolchain line, else its go line"},
-		"toolchain": {kind: kString, check: checkImageRef, doc: "image holding the Go toolchain; default golang:<go>-alpine; the named build context golang replaces it"},
+		"toolchain": {kind: kString, check: checkToolchain, doc: "image holding the Go toolchain; default golang:<go>-alpine; the named build context golang replaces it"},
 		"module":    {kind: kString, check: checkRelPath, doc: "directory of the build context that holds go.mod; default ."},
-		"args":      {kind: kMap, check: checkArgName, doc: "build args read as ${NAME}, with their defaults; --build-arg overrides"},
+		"args":      {kind: kMap, check: checkArgDecl, doc: "build args read as ${NAME}, with their defaults; --build-arg overrides; not TARGETPLATFORM, TARGETOS, TARGETARCH or TARGETVARIANT, which are always defined"},
 		"targets":   {kind: kTargets, doc: "several images from one Slimfile; each inherits the top-level values it does not set"},
 	}
 	for k, v := range targetFields {

@@ -39,7 +39,7 @@ module: .
 args: {VERSION: dev, N: 3}
 main: ./cmd/api
 platforms: [linux/amd64]
-build: {tags: [a], ldflags: ["-X main.v=${VERSION}"], env: {GOAMD64: v3}, strip: true, compress: none}
+build: {tags: [a], ldflags: ["-X main.v=${VERSION}"], env: {GOEXPERIMENT: jsonv2}, strip: true, compress: none}
 image: {user: nonroot, expose: ["8080"], files: [{src: a, dst: /a, mode: "0644"}], labels: {a: b}}
 security: {seccomp: default}
 targets:

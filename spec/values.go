@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,6 +56,13 @@ func checkImageRef(s string) error {
 		return fmt.Errorf("%q is not an image reference: %v", s, err)
 	}
 	return nil
+}
+
+func checkToolchain(s string) error {
+	if s == "scratch" {
+		return fmt.Errorf("scratch has no Go toolchain: name an image that has one (the default is golang:<go>-alpine)")
+	}
+	return checkImageRef(s)
 }
 
 func checkBase(s string) error {
@@ -116,6 +124,43 @@ func checkPlatform(s string) error {
 func checkEnvName(s string) error {
 	if !envNameRe.MatchString(s) {
 		return fmt.Errorf("%q is not an environment variable name", s)
+	}
+	return nil
+}
+
+// checkArgDecl checks the name of an arg declared under args.
+func checkArgDecl(s string) error {
+	if slices.Contains(PlatformArgs, s) {
+		return fmt.Errorf("%s is always defined (from the platform being built): args cannot declare it", s)
+	}
+	return checkArgName(s)
+}
+
+// frontendEnv are the variables of go build's environment that the
+// frontend sets, each with where it comes from.
+var frontendEnv = map[string]string{
+	"GOOS":        "the platform being built (platforms: or --platform)",
+	"GOARCH":      "the platform being built (platforms: or --platform)",
+	"GOARM":       "the platform's variant (linux/arm/v6, linux/arm/v7)",
+	"GOAMD64":     "the platform's variant (linux/amd64/v3, ...)",
+	"CGO_ENABLED": "build.cgo",
+	"GOTOOLCHAIN": "the toolchain image (go:, toolchain:); it is local, so that go downloads no other",
+	"GOMODCACHE":  "the frontend, whose module cache is kept between builds",
+	"GOCACHE":     "the frontend, whose build cache is kept between builds",
+}
+
+// checkBuildEnv refuses the variables of build.env that would override
+// what the frontend sets.
+func checkBuildEnv(name, value string) error {
+	if from, ok := frontendEnv[name]; ok {
+		return fmt.Errorf("%s is set by the frontend, from %s: remove it", name, from)
+	}
+	if name == "GOFLAGS" {
+		for f := range strings.FieldsSeq(value) {
+			if f == "-toolexec" || f == "--toolexec" || strings.HasPrefix(f, "-toolexec=") || strings.HasPrefix(f, "--toolexec=") {
+				return fmt.Errorf("GOFLAGS: -toolexec would run a program around every compile and link of the build: not allowed")
+			}
+		}
 	}
 	return nil
 }
