@@ -114,6 +114,8 @@ func main() {
 	platform := flag.String("platform", "linux/amd64", "target platform")
 	withKo := flag.Bool("ko", true, "include ko (installed from the Go module proxy into the tool cache)")
 	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
+	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
+	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
 	flag.Parse()
 	if os.Getenv("BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first: source \"$(integration/testbed/up.sh)\""))
@@ -122,7 +124,7 @@ func main() {
 	null := nullFrontend()
 	fmt.Printf("%s, %d cold runs and %d rounds of warm and no-op builds, medians, %d CPUs, %s\n", *platform, *runs, *rounds, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 	for _, subject := range strings.Split(*subjects, ",") {
-		bench(subject, *platform, *runs, *rounds, *withKo)
+		bench(subject, *platform, *runs, *rounds, *withKo, *withSeccompGo, *withNaive)
 	}
 	fc := measureFrontendCosts(max(*rounds, 9), null)
 	fmt.Printf("\nNo-op builds whose frontend runs from an image (# syntax=), medians of %d: a trivial Dockerfile takes %.3f s on the\n"+
@@ -130,14 +132,18 @@ func main() {
 		"the floor under any # syntax= build here.\n", max(*rounds, 9), fc.builtin, fc.syntax, fc.null)
 }
 
-func bench(subject, platform string, runs, rounds int, withKo bool) {
+func bench(subject, platform string, runs, rounds int, withKo, withSeccompGo, withNaive bool) {
 	goVersion := goLine(subject)
 	naive := &buildkitVariant{"naive multi-stage", "Dockerfile.naive"}
-	variants := []variant{
-		&buildkitVariant{"slimfile", "Slimfile"},
+	variants := []variant{&buildkitVariant{"slimfile", "Slimfile"}}
+	if withSeccompGo {
+		variants = append(variants, &buildkitVariant{"slimfile, seccomp: go", "Slimfile.seccomp-go"})
+	}
+	variants = append(variants,
 		&buildkitVariant{"expert Dockerfile", "Dockerfile.expert"},
-		&buildkitVariant{"expert, # syntax=", "Dockerfile.expert-syntax"},
-		naive,
+		&buildkitVariant{"expert, # syntax=", "Dockerfile.expert-syntax"})
+	if withNaive {
+		variants = append(variants, naive)
 	}
 	if withKo {
 		variants = append(variants, newKo(goVersion, platform))
@@ -230,7 +236,11 @@ func prepare(subject, goVersion string) string {
 	slim, err := os.ReadFile(filepath.Join(subject, "Slimfile"))
 	check(err)
 	lines := strings.SplitN(string(slim), "\n", 2)
-	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte("# syntax="+os.Getenv("SLIMFILE_FRONTEND")+"\n"+lines[1]), 0o644))
+	slimfile := "# syntax=" + os.Getenv("SLIMFILE_FRONTEND") + "\n" + lines[1]
+	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte(slimfile), 0o644))
+	if !strings.Contains(slimfile, "\nsecurity:") {
+		check(os.WriteFile(filepath.Join(dir, "Slimfile.seccomp-go"), []byte(strings.TrimRight(slimfile, "\n")+"\nsecurity:\n  seccomp: go\n"), 0o644))
+	}
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile.expert"), []byte(strings.ReplaceAll(expert, "{{GO}}", goVersion)), 0o644))
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile.expert-syntax"), []byte("# syntax=docker/dockerfile:1\n"+strings.ReplaceAll(expert, "{{GO}}", goVersion)), 0o644))
 	check(os.WriteFile(filepath.Join(dir, "Dockerfile.naive"), []byte(strings.ReplaceAll(naive, "{{GO}}", goVersion)), 0o644))
