@@ -36,7 +36,8 @@ import (
 const defaultGOROOT = "/usr/local/go"
 
 // Build is the frontend's entry point.
-func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
+	defer recovered(&err)
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		return nil, err
@@ -98,6 +99,9 @@ type builder struct {
 	// early waits for go.mod and go.sum read at the context root while
 	// the Slimfile was read (nil for subrequests).
 	early func() *earlyRead
+	// sawGoMod is set when the early read, which .dockerignore does not
+	// filter, found go.mod.
+	sawGoMod bool
 	// files holds the build context files read once (profile files).
 	filesMu sync.Mutex
 	files   map[string][]byte
@@ -140,6 +144,7 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	)
 	go func() {
 		defer close(done)
+		defer recovered(&ctxErr)
 		if ctxSt, ctxErr = b.bc.MainContext(ctx); ctxErr == nil && confirm != nil {
 			confirmed = confirm()
 		}
@@ -160,7 +165,9 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 	case goErr != nil:
 		return nil, b.errAt(goErr, t, "go")
 	case err != nil:
-		return nil, b.errAt(err, t, "toolchain")
+		return nil, b.toolchainError(err, t, goVersion, mod)
+	case tc == nil:
+		return nil, b.errAt(errors.New("the toolchain has no Go: name an image that has one"), t, "toolchain")
 	}
 	in := &sllb.Inputs{Context: *ctxSt, Module: mod, CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate,
 		// --no-cache, or --no-cache-filter naming the target.
@@ -178,6 +185,23 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Inputs, err
 		in.GOROOT = gorootFromEnv(tc.config.Config.Env)
 	}
 	return in, nil
+}
+
+// toolchainError says which line chose the toolchain image that could not
+// be resolved: toolchain:, go:, or go.mod's toolchain or go line. (%v, not
+// %w: BuildKit would show the gRPC status in err alone.)
+func (b *builder) toolchainError(err error, t *spec.Target, goVersion string, mod *spec.GoMod) error {
+	switch {
+	case b.f.Toolchain != "":
+		return b.errAt(err, t, "toolchain")
+	case b.f.Go != "":
+		return b.errAt(fmt.Errorf("go: %s: no toolchain image for that version: %v", goVersion, err), t, "go")
+	}
+	line := "go line"
+	if mod != nil && mod.Toolchain != "" && strings.HasPrefix(mod.Toolchain, goVersion) {
+		line = "toolchain line"
+	}
+	return b.errAt(fmt.Errorf("go %s, from go.mod's %s: no toolchain image for that version (set go: in the Slimfile to build with another, or toolchain: to name the image): %v", goVersion, line, err), t, "slimfile")
 }
 
 // loadContext solves the given paths of the build context (after
@@ -393,6 +417,7 @@ func (b *builder) solveAsync(ctx context.Context, st llb.State, p ocispecs.Platf
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer recovered(&err)
 		ref, err = b.solveEvaluating(ctx, st, p, evaluate)
 	}()
 	return func() (client.Reference, error) {
@@ -441,7 +466,8 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
 	annotations := make([]map[string]string, len(ps))
 	imgs := &builtImages{}
-	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (*dockerui.BuildResult, error) {
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
+		defer recovered(&err)
 		p := *pp
 		if err := b.checkConfinement(ctx, in, t, p); err != nil {
 			return nil, err

@@ -37,7 +37,11 @@ type earlyRead struct {
 func startEarlyRead(ctx context.Context, c client.Client) func() *earlyRead {
 	ch := make(chan *earlyRead, 1)
 	go func() {
-		ch <- readEarly(ctx, c)
+		var r *earlyRead
+		defer func() { ch <- r }()
+		var err error // a read that failed (nil): the build reads again
+		defer recovered(&err)
+		r = readEarly(ctx, c)
 	}()
 	return sync.OnceValue(func() *earlyRead { return <-ch })
 }

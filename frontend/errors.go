@@ -3,6 +3,8 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/errdefs"
@@ -10,6 +12,17 @@ import (
 
 	"github.com/slimfile/slimfile/spec"
 )
+
+// recovered, deferred, turns a panic of the calling goroutine into an
+// error in *err: no input may crash the frontend, which would end the
+// build with "exit code: 2" and nothing else. The stack goes to the
+// frontend's stderr, which BuildKit logs.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		fmt.Fprintf(os.Stderr, "slimfile: panic: %v\n%s", r, debug.Stack())
+		*err = fmt.Errorf("internal error in the Slimfile frontend (please report it, with the Slimfile): %v", r)
+	}
+}
 
 // sourceError attaches each spec error's Slimfile range as a BuildKit
 // source location, so buildctl and buildx print the offending lines.

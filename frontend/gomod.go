@@ -47,6 +47,7 @@ func (b *builder) readGoMod(ctx context.Context) (mod *spec.GoMod, confirm func(
 		// report, with the main context as the build will see it.
 		if e := b.early(); e != nil {
 			if mod, err := b.parseGoMod(e.files); err == nil {
+				b.sawGoMod = true
 				return mod, func() bool { return confirmEarly(ctx, b.bc, e) }, nil
 			}
 		}
@@ -67,6 +68,11 @@ func (b *builder) parseGoMod(files moduleFiles) (*spec.GoMod, error) {
 	modPath, sumPath := paths[0], paths[1]
 	if files.modErr != nil {
 		err := fmt.Errorf("no go.mod at %s in the build context: the Slimfile's module must be a Go module directory", modPath)
+		if b.sawGoMod {
+			// The read without .dockerignore found it.
+			err = fmt.Errorf("%s is in the build context, but its ignore file excludes it: that is %s.dockerignore beside the Slimfile when there is one, else .dockerignore at the context's root (an ignore file written for another Dockerfile often excludes everything but a few files). Re-include go.mod, go.sum and the sources with ! lines, or give the Slimfile an ignore file of its own, %s.dockerignore",
+				modPath, b.src.Filename, b.src.Filename)
+		}
 		return nil, b.errAt(err, nil, "module")
 	}
 	mod, err := spec.ParseGoMod(modPath, files.mod)

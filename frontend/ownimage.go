@@ -58,8 +58,10 @@ func (b *builder) ownImageAsync(ctx context.Context) func() (*llb.State, error) 
 	}
 	ch := make(chan result, 1)
 	go func() {
-		st, err := b.ownImage(ctx)
-		ch <- result{st, err}
+		var r result
+		defer func() { ch <- r }()
+		defer recovered(&r.err)
+		r.st, r.err = b.ownImage(ctx)
 	}()
 	return func() (*llb.State, error) {
 		r := <-ch

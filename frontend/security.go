@@ -100,7 +100,8 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 	sets := make([]*security.Set, len(ps))
 	eg, ectx := errgroup.WithContext(ctx)
 	for i, p := range ps {
-		eg.Go(func() error {
+		eg.Go(func() (err error) {
+			defer recovered(&err)
 			ctx := ectx
 			if err := b.checkConfinement(ctx, in, t, p); err != nil {
 				return err

@@ -455,3 +455,50 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestInputsThatUsedToSlipThrough: inputs that crashed the frontend, built
+// something that is not a program, or failed far from their cause, each
+// end in a message at the line that caused them (buildx boxes it), before
+// any step runs on them.
+func TestInputsThatUsedToSlipThrough(t *testing.T) {
+	t.Parallel()
+	const main = "package main\n\nfunc main() {}\n"
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"toolchain scratch", map[string]string{"Slimfile": "slimfile: 1\ntoolchain: scratch\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"scratch has no Go toolchain", ">>> toolchain: scratch"}},
+		{"main not package main", map[string]string{"Slimfile": "slimfile: 1\nmain: ./lib\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "lib/lib.go": "package lib\n\nfunc F() {}\n"},
+			[]string{"requires exactly one main package", ">>> main: ./lib"}},
+		{"build.env GOOS", map[string]string{"Slimfile": "slimfile: 1\nbuild:\n  env: {GOOS: windows}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"GOOS is set by the frontend", ">>>   env: {GOOS: windows}"}},
+		{"second document", map[string]string{"Slimfile": "slimfile: 1\n---\nmain: ./x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"one YAML document", ">>> main: ./x"}},
+		{"go too new", map[string]string{"Slimfile": "slimfile: 1\ngo: \"1.99\"\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"go: 1.99: no toolchain image for that version", `>>> go: "1.99"`}},
+		{"go.mod toolchain too new", map[string]string{"Slimfile": "slimfile: 1\n", "go.mod": "module example.com/x\n\ngo 1.22\n\ntoolchain go1.99.1\n", "main.go": main},
+			[]string{"go 1.99.1, from go.mod's toolchain line: no toolchain image"}},
+		{".dockerignore hides go.mod", map[string]string{"Slimfile": "slimfile: 1\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main, ".dockerignore": "*\n!bin/app\n"},
+			[]string{"go.mod is in the build context, but its ignore file excludes it", "Slimfile.dockerignore"}},
+		{"args TARGETARCH", map[string]string{"Slimfile": "slimfile: 1\nargs:\n  TARGETARCH: s390x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"TARGETARCH is always defined", ">>>   TARGETARCH: s390x"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := buildx(t, module(t, c.files))
+			if err == nil {
+				t.Fatal("the build succeeded")
+			}
+			for _, want := range c.want {
+				if !strings.Contains(b.out, want) {
+					t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+				}
+			}
+			if strings.Contains(b.out, "exit code: 2") {
+				t.Errorf("the frontend crashed:\n%s", tail(b.out, 30))
+			}
+		})
+	}
+}

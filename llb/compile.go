@@ -156,7 +156,10 @@ func Download(in *Inputs, f *spec.File, t *spec.Target) llb.State {
 
 // GoBuildArgs is the `go build` command line for a target.
 func GoBuildArgs(t *spec.Target, binary string) []string {
-	args := []string{"go", "build", "-buildvcs=false"}
+	// -buildmode=exe is the default on Linux; written, it makes a main
+	// that names a package other than main an error ("requires exactly one
+	// main package") instead of a package archive in the image.
+	args := []string{"go", "build", "-buildvcs=false", "-buildmode=exe"}
 	if t.Build.Trimpath {
 		args = append(args, "-trimpath")
 	}

@@ -430,19 +430,19 @@ func TestGoBuildArgs(t *testing.T) {
 		{
 			name:  "defaults",
 			lines: []string{"slimfile: 1"},
-			want:  []string{"go", "build", "-buildvcs=false", "-trimpath", "-ldflags=-s -w -buildid=", "-o", "/out/svc", "."},
+			want:  []string{"go", "build", "-buildvcs=false", "-buildmode=exe", "-trimpath", "-ldflags=-s -w -buildid=", "-o", "/out/svc", "."},
 		},
 		{
 			name: "every build key",
 			lines: []string{"slimfile: 1", "main: ./cmd/api", "build:", "  tags: [netgo, osusergo]",
 				"  ldflags: [\"-X main.version=1\", -extldflags=-static]", "  gcflags: [all=-N, -l]"},
-			want: []string{"go", "build", "-buildvcs=false", "-trimpath", "-tags=netgo,osusergo",
+			want: []string{"go", "build", "-buildvcs=false", "-buildmode=exe", "-trimpath", "-tags=netgo,osusergo",
 				"-ldflags=-s -w -buildid= -X main.version=1 -extldflags=-static", "-gcflags=all=-N -l", "-o", "/out/svc", "./cmd/api"},
 		},
 		{
 			name:  "no strip, no trimpath",
 			lines: []string{"slimfile: 1", "build: {strip: false, trimpath: false, ldflags: [-X=a.b=c]}"},
-			want:  []string{"go", "build", "-buildvcs=false", "-ldflags=-buildid= -X=a.b=c", "-o", "/out/svc", "."},
+			want:  []string{"go", "build", "-buildvcs=false", "-buildmode=exe", "-ldflags=-buildid= -X=a.b=c", "-o", "/out/svc", "."},
 		},
 	}
 	for _, tc := range tests {

@@ -99,7 +99,7 @@ func (f *File) Resolved(vars map[string]string) (*File, error) {
 		fn            func(string) error
 	}{
 		{"go", f.Go, r.Go, checkGoVersion},
-		{"toolchain", f.Toolchain, r.Toolchain, checkImageRef},
+		{"toolchain", f.Toolchain, r.Toolchain, checkToolchain},
 		{"module", f.Module, r.Module, checkRelPath},
 	} {
 		if !strings.Contains(c.raw, "${") {
