@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,10 +10,10 @@ import (
 	"github.com/slimfile/slimfile/integration/oci"
 )
 
-// floor is the least a registry could store for the image: gzip -9 of the
-// stripped binary and the CA bundle (taken from the Slimfile's image) and
-// of Go's zoneinfo.zip as Go ships it (this machine's, which the test
-// bed's toolchain image holds), with no tar headers, users or directories.
+// floor is the least any image holding the Slimfile image's three payload
+// files could weigh: gzip -9 of its stripped binary, its CA bundle and its
+// zoneinfo.zip (repacked by the frontend), each alone, with no tar
+// headers, users, directories, manifest or config.
 func floor(tar, platform string) int64 {
 	l, err := oci.Open(tar)
 	check(err)
@@ -25,13 +26,20 @@ func floor(tar, platform string) int64 {
 	check(err)
 	defer os.RemoveAll(root)
 	check(oci.Unpack(img, root))
+	zoneinfo := ""
+	for _, kv := range cf.Config.Env {
+		if v, ok := strings.CutPrefix(kv, "ZONEINFO="); ok {
+			zoneinfo = v
+		}
+	}
+	if zoneinfo == "" {
+		fail(fmt.Errorf("the Slimfile's image sets no ZONEINFO"))
+	}
 	var n int64
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	check(err)
 	for _, f := range []string{
 		filepath.Join(root, cf.Config.Entrypoint[0]),
 		filepath.Join(root, "/etc/ssl/certs/ca-certificates.crt"),
-		filepath.Join(strings.TrimSpace(string(goroot)), "lib/time/zoneinfo.zip"),
+		filepath.Join(root, zoneinfo),
 	} {
 		out, err := exec.Command("gzip", "-9nc", f).Output()
 		check(err)
