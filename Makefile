@@ -8,15 +8,15 @@ example:
 
 # Every test: the test bed first (some unit tests run binaries under strace
 # and qemu-user, which it installs), vet and unit tests, then the
-# integration tests against the test bed.
+# integration tests against the test bed, all under the race detector.
 test: testbed unit
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
-	  SLIMFILE_INTEGRATION=1 go test -tags libseccomp -count=1 -timeout 30m ./integration/...
+	  SLIMFILE_INTEGRATION=1 go test -race -tags libseccomp -count=1 -timeout 30m ./integration/...
 
 unit:
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
-	go test -count=1 ./spec/... ./llb/... ./security/... ./frontend/...
+	go test -race -count=1 ./spec/... ./llb/... ./security/... ./frontend/...
 
 # Fuzz the Slimfile parser (FUZZTIME=5m make fuzz for a longer run).
 fuzz:

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"net"
 	"path/filepath"
 	"strings"
@@ -38,14 +37,16 @@ func TestExampleGRPCHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	server.Stdout, server.Stderr = &out, &out
+	out := &syncBuffer{}
+	server.Stdout, server.Stderr = out, out
 	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer server.Process.Kill()
-	for i := 0; i < 100 && !strings.Contains(out.String(), "serving gRPC health"); i++ {
-		time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "serving gRPC health"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not say it serves within 20 s:\n%s", out)
+		}
 	}
 	if got := strings.TrimSpace(runImage(t, imgs["linux/arm64"], "-probe", addr)); got != "SERVING" {
 		t.Errorf("probe from the arm64 image: %q", got)

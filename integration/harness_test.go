@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,4 +188,23 @@ func runImage(t *testing.T, img v1.Image, args ...string) string {
 		t.Fatalf("running %v: %v\n%s", cmd.Args, err, out)
 	}
 	return string(out)
+}
+
+// syncBuffer collects the output of a process that is still running,
+// for the test to read meanwhile.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
