@@ -193,8 +193,15 @@ func Binary(bin []byte) (*Result, error) {
 		an.byEntry[g.entry] = i
 	}
 	refs := map[uint64]bool{}
-	for _, g := range an.fns {
-		an.scan(g, refs)
+	for _, r := range parallel(an.fns, an.scan) {
+		for _, addr := range r {
+			refs[addr] = true
+		}
+	}
+	for i, g := range an.fns {
+		for _, addr := range g.calls {
+			an.callers[addr] = append(an.callers[addr], i)
+		}
 	}
 	if err := dataRefs(bin, f, an, refs); err != nil {
 		return nil, err
@@ -276,9 +283,6 @@ type analysis struct {
 	unnamed    map[uint64]bool
 	// vars are the writable data sections: where variables live.
 	vars []*elf.Section
-	// statics maps a page of addresses to the functions that name an
-	// address in it.
-	statics map[uint64][]int
 	// globals caches what each variable read as a call number can hold
 	// (nil while it is being worked out).
 	globals map[uint64]*value
@@ -290,8 +294,7 @@ type analysis struct {
 // may call or jump to, and the code addresses it may take. Byte patterns
 // that are not instructions only make the data flow look at g, which
 // then decodes it.
-func (an *analysis) scan(g *fn, refs map[uint64]bool) {
-	i := an.byEntry[g.entry]
+func (an *analysis) scan(_ int, g *fn) (refs []uint64) {
 	body := an.t.at(g.entry)[:g.end-g.entry]
 	an.a.scan(body, g.entry, false, func(k scanned, addr uint64) {
 		switch {
@@ -308,15 +311,30 @@ func (an *analysis) scan(g *fn, refs map[uint64]bool) {
 			}
 		case k == scanRef:
 			if _, ok := an.byEntry[addr]; ok {
-				refs[addr] = true
+				refs = append(refs, addr)
 			}
 		}
 	})
 	slices.Sort(g.calls)
 	g.calls = slices.Compact(g.calls)
-	for _, addr := range g.calls {
-		an.callers[addr] = append(an.callers[addr], i)
+	return refs
+}
+
+// parallel runs work on every function, on every CPU, and returns what it
+// returned for each, in order. work may change only its own function.
+func parallel[T any](fns []*fn, work func(i int, g *fn) T) []T {
+	out := make([]T, len(fns))
+	var wg sync.WaitGroup
+	n := runtime.NumCPU()
+	for c := range n {
+		wg.Go(func() {
+			for i := c * len(fns) / n; i < (c+1)*len(fns)/n; i++ {
+				out[i] = work(i, fns[i])
+			}
+		})
 	}
+	wg.Wait()
+	return out
 }
 
 // scanned is what a byte scan reports.
@@ -346,28 +364,23 @@ func (an *analysis) literalsOf(g *fn) {
 	}
 }
 
-// staticsOf is the functions that may name the variable at addr: found by
-// one byte scan of the whole binary, the first time a variable is read as
-// a call number. The scan reports addresses to a granule of the
-// architecture's (staticGranule): a page on arm64, whose ADRP names pages.
+// staticsOf is the functions that may name the variable at addr, in
+// order: found by a byte scan of the whole binary for what the
+// architecture's code holds of such an address (staticKeys: a page on
+// arm64, whose ADRP names pages).
 func (an *analysis) staticsOf(addr uint64) []int {
-	if an.statics == nil {
-		an.statics = map[uint64][]int{}
-		for i, g := range an.fns {
-			body := an.t.at(g.entry)[:g.end-g.entry]
-			an.a.scan(body, g.entry, true, func(_ scanned, addr uint64) {
-				if fs := an.statics[addr]; len(fs) == 0 || fs[len(fs)-1] != i {
-					an.statics[addr] = append(fs, i)
-				}
-			})
-		}
-	}
+	keys := slices.Collect(an.a.staticKeys(addr))
+	names := parallel(an.fns, func(_ int, g *fn) (names bool) {
+		body := an.t.at(g.entry)[:g.end-g.entry]
+		an.a.scan(body, g.entry, true, func(_ scanned, a uint64) {
+			names = names || slices.Contains(keys, a)
+		})
+		return names
+	})
 	var fs []int
-	for a := range an.a.staticKeys(addr) {
-		for _, i := range an.statics[a] {
-			if !slices.Contains(fs, i) {
-				fs = append(fs, i)
-			}
+	for i, n := range names {
+		if n {
+			fs = append(fs, i)
 		}
 	}
 	return fs
@@ -407,6 +420,14 @@ func (an *analysis) each(g *fn, visit func(*inst)) {
 		visit(&in)
 		pc += in.size
 	}
+}
+
+// decoded is g's instructions (each), in a slice sized for a typical
+// instruction length.
+func (an *analysis) decoded(g *fn) []inst {
+	insts := make([]inst, 0, (g.end-g.entry)/4+1)
+	an.each(g, func(in *inst) { insts = append(insts, *in) })
+	return insts
 }
 
 // fnAt is the function whose code holds pc, or nil.
@@ -456,7 +477,7 @@ func (an *analysis) run() {
 		// for concurrent use.
 		code := make([][]inst, len(batch))
 		for k, i := range batch {
-			an.each(an.fns[i], func(in *inst) { code[k] = append(code[k], *in) })
+			code[k] = an.decoded(an.fns[i])
 		}
 		found := make([][]finding, len(batch))
 		var wg sync.WaitGroup
@@ -660,8 +681,7 @@ func (an *analysis) global(addr uint64) value {
 	an.globals[addr] = nil
 	v := an.initial(addr)
 	for _, i := range an.staticsOf(addr) {
-		var insts []inst
-		an.each(an.fns[i], func(in *inst) { insts = append(insts, *in) })
+		insts := an.decoded(an.fns[i])
 		may, escapes := mayStore(insts, addr)
 		if escapes {
 			v = unknown

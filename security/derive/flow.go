@@ -221,7 +221,11 @@ type state struct {
 	// a state is cloned and joined at every block, which a map would make
 	// most of the analysis's time.
 	vals []slot
-	sp   int64 // stack pointer, relative to entry
+	// unknownRegs are the registers (numbered below 64) that hold nothing
+	// known, after calls mostly: they have no entry in vals, which keeps
+	// states small.
+	unknownRegs uint64
+	sp          int64 // stack pointer, relative to entry
 	// spLost is set when the stack pointer is not known: every stack slot
 	// is then unknown.
 	spLost bool
@@ -253,7 +257,8 @@ func entryState() *state { return &state{lostFrom: noneLost} }
 
 func (s *state) clone() *state {
 	c := *s
-	c.vals = slices.Clone(s.vals)
+	// Room for a few more locations: a block usually writes some.
+	c.vals = append(make([]slot, 0, len(s.vals)+4), s.vals...)
 	c.taken = slices.Clone(s.taken)
 	c.stackAddrs = maps.Clone(s.stackAddrs)
 	return &c
@@ -286,13 +291,34 @@ func (s *state) unwritten(l loc) value {
 	if l.stack && (s.spLost || l.n < 0 || l.n >= s.lostFrom) {
 		return unknown
 	}
+	if bit, ok := regBit(l); ok && s.unknownRegs&bit != 0 {
+		return unknown
+	}
 	e := l
 	return value{arg: &e}
+}
+
+// regBit is l's bit in unknownRegs, when it has one.
+func regBit(l loc) (uint64, bool) {
+	if l.stack || l.n < 0 || l.n >= 64 {
+		return 0, false
+	}
+	return 1 << l.n, true
 }
 
 func (s *state) set(l loc, v value) {
 	if l.stack && s.spLost {
 		return
+	}
+	if bit, ok := regBit(l); ok {
+		if v.unknown {
+			if i, ok := s.find(l); ok {
+				s.vals = slices.Delete(s.vals, i, i+1)
+			}
+			s.unknownRegs |= bit
+			return
+		}
+		s.unknownRegs &^= bit
 	}
 	if i, ok := s.find(l); ok {
 		s.vals[i].v = v
@@ -359,32 +385,19 @@ func (s *state) forgetFrame() {
 
 // clobberRegs makes every register unknown (after a call).
 func (s *state) clobberRegs(regs int) {
-	first, _ := s.find(loc{stack: true, n: -1 << 63}) // the first stack slot
-	if first == regs && s.vals[0].l.n == 0 && s.vals[regs-1].l.n == int64(regs-1) {
-		for i := range s.vals[:regs] { // all of them written before: in place
-			s.vals[i].v = unknown
-		}
-		return
-	}
-	vals := make([]slot, 0, regs+len(s.vals))
-	for _, x := range s.vals[:first] {
-		if x.l.n < 0 {
-			vals = append(vals, x)
-		}
-	}
 	for r := range regs {
-		vals = append(vals, slot{reg(r), unknown})
-	}
-	for _, x := range s.vals[:first] {
-		if x.l.n >= int64(regs) {
-			vals = append(vals, x)
+		if r >= 64 {
+			s.set(reg(r), unknown)
+			continue
 		}
+		s.unknownRegs |= 1 << r
 	}
-	s.vals = append(vals, s.vals[first:]...)
+	s.vals = slices.DeleteFunc(s.vals, func(x slot) bool { return !x.l.stack && x.l.n >= 0 && x.l.n < int64(min(regs, 64)) })
 }
 
 func (s *state) equal(o *state) bool {
-	if s.sp != o.sp || s.spLost != o.spLost || s.lostFrom != o.lostFrom || !slices.Equal(s.taken, o.taken) || len(s.vals) != len(o.vals) {
+	if s.sp != o.sp || s.spLost != o.spLost || s.lostFrom != o.lostFrom || s.unknownRegs != o.unknownRegs ||
+		!slices.Equal(s.taken, o.taken) || len(s.vals) != len(o.vals) {
 		return false
 	}
 	for i, x := range s.vals {
@@ -395,9 +408,13 @@ func (s *state) equal(o *state) bool {
 	return true
 }
 
-// join merges o into s (where two paths meet).
-func join(s, o *state) *state {
-	r := &state{vals: make([]slot, 0, max(len(s.vals), len(o.vals))), sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp,
+// join merges o into s (where two paths meet), in r, whose vals it reuses.
+func join(r, s, o *state) {
+	vals := r.vals[:0]
+	if n := len(s.vals) + len(o.vals); cap(vals) < n {
+		vals = make([]slot, 0, n)
+	}
+	*r = state{vals: vals, unknownRegs: s.unknownRegs | o.unknownRegs, sp: s.sp, spLost: s.spLost || o.spLost || s.sp != o.sp,
 		lostFrom: min(s.lostFrom, o.lostFrom), taken: takenUnion(s.taken, o.taken)}
 	i, j := 0, 0
 	for i < len(s.vals) || j < len(o.vals) {
@@ -414,9 +431,13 @@ func join(s, o *state) *state {
 			l, v, w = s.vals[i].l, s.held(s.vals[i]), o.held(o.vals[j])
 			i, j = i+1, j+1
 		}
-		r.vals = append(r.vals, slot{l, merge(v, w)})
+		m := merge(v, w)
+		if bit, ok := regBit(l); ok && (m.unknown || r.unknownRegs&bit != 0) {
+			r.unknownRegs |= bit
+			continue
+		}
+		r.vals = append(r.vals, slot{l, m})
 	}
-	return r
 }
 
 // compareOrEnd compares a[i] and b[j], where a slice's end is after every
@@ -602,6 +623,9 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 		}
 		return s
 	}
+	// joined is where joins are made: it becomes a block's entry state
+	// only when that changes, and is replaced then.
+	joined := &state{}
 	for len(work) > 0 {
 		bi := work[0]
 		work = work[1:]
@@ -614,10 +638,11 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 				in = indirectIn(out)
 			}
 			if sb.in != nil {
-				in = join(sb.in, in)
-				if in.equal(sb.in) {
+				join(joined, sb.in, in)
+				if joined.equal(sb.in) {
 					continue
 				}
+				in, joined = joined, &state{}
 			}
 			sb.in = in
 			if !onWork[si] {
@@ -626,12 +651,16 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 			}
 		}
 	}
+	s := &state{} // reused: visit and stored only look
 	for _, b := range blocks {
-		s := b.in
-		if s == nil { // reached only through a jump table, or not at all
+		if b.in == nil { // reached only through a jump table, or not at all
 			s = indirectIn(nil)
 		} else {
-			s = s.clone()
+			vals := append(s.vals[:0], b.in.vals...)
+			*s = *b.in
+			s.vals = vals
+			s.taken = slices.Clone(b.in.taken)
+			s.stackAddrs = maps.Clone(b.in.stackAddrs)
 		}
 		for i := b.first; i <= b.last; i++ {
 			if visit != nil {
