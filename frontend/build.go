@@ -22,6 +22,7 @@ import (
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
@@ -57,6 +58,11 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	}
 	f, err := spec.Parse(src.Data)
 	if err != nil {
+		if bc.BuildOpts().Opts["requestid"] == lint.RequestLint {
+			// --call=check reports errors in its own result.
+			res, err := check(nil, err, src).ToResult(nil)
+			return res, err
+		}
 		return nil, sourceError(err, src)
 	}
 	sel, selErr := selectOutput(f, bc.Target)
@@ -69,6 +75,13 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		},
 		ListTargets: func(context.Context) (*targets.List, error) {
 			return listTargets(f, src.Data), nil
+		},
+		Lint: func(context.Context) (*lint.LintResults, error) {
+			b := &builder{bc: bc, f: f}
+			if _, err := f.Resolved(b.argValues(nil)); err != nil {
+				return check(nil, err, src), nil
+			}
+			return check(f, selErr, src), nil
 		},
 	}); err != nil || ok {
 		return res, err

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -186,5 +187,43 @@ func TestOutlineListsCredentials(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("outline lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestCallCheck: docker buildx build --call=check answers as it does for a
+// Dockerfile: warnings boxed at their line and exit status 1, a build
+// error at its line, and for a clean Slimfile (the example's) no warning
+// and status 0.
+func TestCallCheck(t *testing.T) {
+	t.Parallel()
+	check := func(dir string) (string, error) {
+		out, err := exec.Command("docker", "buildx", "build", "--builder", "slimfile", "--call=check", "-f", filepath.Join(dir, "Slimfile"), dir).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := check(exampleModule(t, "hello")); err != nil || !strings.Contains(out, "no warnings found") {
+		t.Errorf("examples/hello: %v\n%s", err, out)
+	}
+	warned := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nimage:\n  user: root\nsecurity:\n  seccomp: none\n",
+		"go.mod":   "module example.com/x\n\ngo 1.22\n",
+		"main.go":  "package main\n\nfunc main() {}\n",
+	})
+	out, err := check(warned)
+	if err == nil {
+		t.Errorf("--call=check exited 0 with warnings:\n%s", out)
+	}
+	for _, want := range []string{"WARNING: RootUser", ">>>   user: root", "WARNING: SeccompDisabled", ">>>   seccomp: none"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	broken := module(t, map[string]string{
+		"Slimfile": "slimfile: 1\nmian: .\n",
+		"go.mod":   "module example.com/x\n\ngo 1.22\n",
+		"main.go":  "package main\n\nfunc main() {}\n",
+	})
+	out, err = check(broken)
+	if err == nil || !strings.Contains(out, `did you mean "main"`) || !strings.Contains(out, ">>> mian: .") {
+		t.Errorf("a Slimfile with an error: %v\n%s", err, out)
 	}
 }

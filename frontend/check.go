@@ -1,0 +1,93 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/solver/pb"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// Rules of --call=check, each with what it warns about.
+const (
+	ruleNoSeccomp       = "SeccompDisabled"
+	ruleRootUser        = "RootUser"
+	ruleRepeatedLdflags = "LdflagsRepeatDefaults"
+	ruleUnpinnedImage   = "ImageNotPinnedByDigest"
+)
+
+var ruleDescriptions = map[string]string{
+	ruleNoSeccomp:       "security.seccomp: none ships the image without a seccomp profile",
+	ruleRootUser:        "image.user: root runs the program as root",
+	ruleRepeatedLdflags: "build.ldflags repeats what the frontend passes already",
+	ruleUnpinnedImage:   "an image named without a digest may change between builds",
+}
+
+// check answers --call=check (BuildKit's frontend.lint subrequest): the
+// Slimfile's errors, as a build would report them, and warnings about
+// values that build but that a reviewer would question, each at its line.
+// parseErr is what parsing (or expanding args) said; f is nil then.
+func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults {
+	res := &lint.LintResults{}
+	idx := res.AddSource(src.SourceMap)
+	if parseErr != nil {
+		res.Error = &lint.BuildError{Message: parseErr.Error(), Location: pb.Location{SourceIndex: int32(idx)}}
+		var es spec.Errors
+		var e *spec.Error
+		switch {
+		case errors.As(parseErr, &es) && len(es) > 0:
+			res.Error.Location.Ranges = []*pb.Range{pbRange(es[0].Range)}
+		case errors.As(parseErr, &e):
+			res.Error.Location.Ranges = []*pb.Range{pbRange(e.Range)}
+		}
+		return res
+	}
+	warn := func(rule string, t *spec.Target, key, detail string) {
+		w := lint.Warning{RuleName: rule, Description: ruleDescriptions[rule], Detail: detail, Location: &pb.Location{SourceIndex: -1}}
+		if r, ok := f.Pos(t, key); ok {
+			w.Location = &pb.Location{SourceIndex: int32(idx), Ranges: []*pb.Range{pbRange(r)}}
+		}
+		res.Warnings = append(res.Warnings, w)
+	}
+	if f.Toolchain != "" && !strings.Contains(f.Toolchain, "@sha256:") {
+		warn(ruleUnpinnedImage, nil, "toolchain", fmt.Sprintf("toolchain: %s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", f.Toolchain, f.Toolchain))
+	}
+	for _, t := range f.Targets {
+		name := ""
+		if len(f.Targets) > 1 || t.Name != spec.DefaultTarget {
+			name = " (target " + t.Name + ")"
+		}
+		if t.Security.Seccomp == "none" {
+			warn(ruleNoSeccomp, t, "security.seccomp", "security.seccomp: none"+name+": the image carries no seccomp profile, so the runtime's own (or none) applies; the default is derived from the binary and never smaller than what it calls")
+		}
+		if t.Image.User == "root" {
+			warn(ruleRootUser, t, "image.user", "image.user: root"+name+": the program runs as uid 0; the default, nonroot (65532), is enough for a program that binds ports above 1023 and writes under /tmp")
+		}
+		if d := repeatedLdflags(t.Build); len(d) > 0 {
+			warn(ruleRepeatedLdflags, t, "build.ldflags", fmt.Sprintf("build.ldflags%s: %s already passed by the frontend (-s -w when build.strip is true, -buildid= always); remove them", name, strings.Join(d, " ")))
+		}
+		if b := t.Image.Base; b != "" && b != "scratch" && !strings.Contains(b, "@sha256:") {
+			warn(ruleUnpinnedImage, t, "image.base", fmt.Sprintf("image.base: %s%s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", b, name, b))
+		}
+	}
+	return res
+}
+
+// repeatedLdflags are the flags of b.Ldflags that the frontend passes
+// itself.
+func repeatedLdflags(b spec.Build) []string {
+	var d []string
+	for _, f := range b.Ldflags {
+		for _, w := range strings.Fields(f) {
+			if w == "-buildid=" || (b.Strip && slices.Contains([]string{"-s", "-w"}, w)) {
+				d = append(d, w)
+			}
+		}
+	}
+	return d
+}
