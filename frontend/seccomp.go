@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -43,9 +44,20 @@ func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *sp
 	if err := json.Unmarshal(dt, &derived); err != nil || derived.Derivation == nil {
 		return nil, fmt.Errorf("[%s] the derived seccomp profile: %v", plat, err)
 	}
-	if d := derived.Derivation; d.Fallback != "" {
+	d := derived.Derivation
+	if d.Fallback != "" {
 		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: %s; the go profile's calls were added (%d calls allowed instead of the binary's %d)",
 			plat, d.Fallback, d.Allowed, len(d.Binary)))
+	}
+	var refused []string
+	for _, r := range d.Refused {
+		if r.Unexpected() {
+			refused = append(refused, r.String())
+		}
+	}
+	if len(refused) > 0 {
+		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: the binary's code can call %s, which the project's profiles refuse (EPERM) whatever the binary: if the program needs them, give security.seccomp a profile file of your own",
+			plat, strings.Join(refused, ", ")))
 	}
 	return derived.Profile, nil
 }

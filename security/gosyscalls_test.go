@@ -291,6 +291,23 @@ func TestDeriveCoversSources(t *testing.T) {
 			if len(r.Unresolved) > 0 {
 				t.Errorf("unresolved: %v", r.Unresolved)
 			}
+			// The probe makes ptrace itself (the build warns about it);
+			// mount only through syscall.Mount and the child setup of
+			// os/exec (it does not).
+			_, d, err := DeriveSeccomp(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unexpected := map[string]bool{}
+			for _, rf := range d.Refused {
+				unexpected[rf.Call] = rf.Unexpected()
+			}
+			if u, ok := unexpected["ptrace"]; !ok || !u {
+				t.Errorf("ptrace, made by the probe's main: refused %v, unexpected %v (%+v)", ok, u, d.Refused)
+			}
+			if u, ok := unexpected["mount"]; !ok || u {
+				t.Errorf("mount, made through syscall.Mount: refused %v, unexpected %v (%+v)", ok, u, d.Refused)
+			}
 			checked := 0
 			for _, n := range slices.Sorted(maps.Keys(used)) {
 				if strings.HasSuffix(used[n], ".s)") {

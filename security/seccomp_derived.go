@@ -29,7 +29,34 @@ type Derivation struct {
 	Fallback string `json:"fallback,omitempty"`
 	// Unresolved are those functions, each with the reason.
 	Unresolved []string `json:"unresolved,omitempty"`
+	// Refused are the calls of the binary's code that the profile denies
+	// all the same (EPERM), each with the functions that make them
+	// ("perf_event_open: github.com/.../perf.(*Profiler).Start").
+	Refused []Refused `json:"refused,omitempty"`
 }
+
+// Refused is a denied call that the binary's code can make.
+type Refused struct {
+	Call  string   `json:"call"`
+	Funcs []string `json:"funcs"`
+}
+
+// Unexpected reports whether code outside the standard library makes
+// the call: syscall's child setup reaches ptrace, mount, unshare and
+// chroot only for SysProcAttr options, which services leave unset.
+func (r Refused) Unexpected() bool {
+	for _, f := range r.Funcs {
+		// A module path's first element has a dot; the standard
+		// library's do not.
+		i := strings.IndexByte(f, '/')
+		if strings.HasPrefix(f, "main.") || (i > 0 && strings.Contains(f[:i], ".")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r Refused) String() string { return r.Call + " (" + strings.Join(r.Funcs, ", ") + ")" }
 
 // Derived is the file the derivation writes beside the binary: the
 // profile, as the image label holds it, and what was found.
@@ -60,6 +87,11 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 	default:
 		d.GOARCH = r.GOARCH
 		d.Binary = r.Names()
+		for _, n := range d.Binary {
+			if deniedNames[n] {
+				d.Refused = append(d.Refused, Refused{Call: n, Funcs: r.Calls[n]})
+			}
+		}
 		for _, u := range r.Unresolved {
 			d.Unresolved = append(d.Unresolved, u.String())
 		}

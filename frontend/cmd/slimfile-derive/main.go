@@ -72,6 +72,9 @@ func run(args []string) error {
 	for _, u := range d.Unresolved {
 		fmt.Println("seccomp: not traced:", u)
 	}
+	for _, r := range d.Refused {
+		fmt.Println("seccomp: refused (EPERM) although the binary can make it:", r)
+	}
 	return nil
 }
 
