@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"cmp"
 	"debug/elf"
-	"debug/gosym"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -169,24 +168,26 @@ func Binary(bin []byte) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading .text: %w", err)
 	}
-	tab, err := pclnData(bin, pcln, ts.Addr)
+	funcs, err := functions(bin, pcln, ts.Addr)
 	if err != nil {
 		return nil, err
 	}
 	an := &analysis{a: a, t: &text{addr: ts.Addr, data: code}, res: &Result{GOARCH: a.goarch, Calls: map[string][]string{}},
-		wrappers: map[int][]loc{}, byEntry: map[uint64]int{}, callers: map[uint64][]int{}, unresolved: map[string]string{},
+		wrappers: map[int][]loc{}, byEntry: make(map[uint64]int, len(funcs)), callers: map[uint64][]int{}, unresolved: map[string]string{},
 		globals: map[uint64]*value{}}
 	for _, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Flags&elf.SHF_WRITE != 0 {
 			an.vars = append(an.vars, s)
 		}
 	}
-	for _, sf := range tab.Funcs {
-		if sf.Entry < ts.Addr || sf.End > ts.Addr+uint64(len(code)) || sf.End <= sf.Entry {
+	backing := make([]fn, 0, len(funcs)) // one allocation, not one a function
+	an.fns = make([]*fn, 0, len(funcs))
+	for _, sf := range funcs {
+		if sf.entry < ts.Addr || sf.end > ts.Addr+uint64(len(code)) || sf.end <= sf.entry {
 			continue
 		}
-		an.byEntry[sf.Entry] = len(an.fns)
-		an.fns = append(an.fns, &fn{name: sf.Name, entry: sf.Entry, end: sf.End})
+		backing = append(backing, fn{name: sf.name, entry: sf.entry, end: sf.end})
+		an.fns = append(an.fns, &backing[len(backing)-1])
 	}
 	slices.SortFunc(an.fns, func(x, y *fn) int { return cmp.Compare(x.entry, y.entry) })
 	for i, g := range an.fns {
@@ -223,18 +224,6 @@ func sectionData(bin []byte, s *elf.Section) ([]byte, error) {
 	return s.Data()
 }
 
-func pclnData(bin []byte, s *elf.Section, textAddr uint64) (*gosym.Table, error) {
-	data, err := sectionData(bin, s)
-	if err != nil {
-		return nil, fmt.Errorf("reading .gopclntab: %w", err)
-	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, textAddr))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading the function table: %v", ErrUnsupported, err)
-	}
-	return tab, nil
-}
-
 // dataRefs adds to refs every code address found in the binary's data
 // (function values, method tables): a wrapper whose address is taken can
 // be called in ways the analysis does not see.
@@ -256,6 +245,9 @@ func dataRefs(bin []byte, f *elf.File, an *analysis, refs map[uint64]bool) error
 				v = binary.LittleEndian.Uint64(b[i:])
 			} else {
 				v = uint64(binary.LittleEndian.Uint32(b[i:]))
+			}
+			if !an.t.holds(v) {
+				continue // most words: no code address
 			}
 			if _, ok := an.byEntry[v]; ok {
 				refs[v] = true

@@ -3,6 +3,8 @@ package derive
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
+	"debug/gosym"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,5 +149,42 @@ func TestRunCovered(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFunctionTable: the function table read from the pclntab directly
+// is debug/gosym's, for this test's own binary.
+func TestFunctionTable(t *testing.T) {
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		t.Skipf("not an ELF binary: %v", err)
+	}
+	text, pcln := f.Section(".text"), f.Section(".gopclntab")
+	data, err := pcln.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := functab118(data, text.Addr)
+	if !ok {
+		t.Fatal("the Go 1.18+ function table was not read")
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(tab.Funcs) {
+		t.Fatalf("%d functions, debug/gosym %d", len(got), len(tab.Funcs))
+	}
+	for i, g := range tab.Funcs {
+		if w := (funcBounds{g.Name, g.Entry, g.End}); got[i] != w {
+			t.Fatalf("function %d: %+v, debug/gosym %+v", i, got[i], w)
+		}
+	}
+	if _, ok := functab118(data[:len(data)/2], text.Addr); ok {
+		t.Error("half a table read as whole")
 	}
 }

@@ -264,6 +264,15 @@ func (s *state) clone() *state {
 	return &c
 }
 
+// copyOf makes s a copy of o, reusing the room s has.
+func (s *state) copyOf(o *state) {
+	vals := append(s.vals[:0], o.vals...)
+	*s = *o
+	s.vals = vals
+	s.taken = slices.Clone(o.taken)
+	s.stackAddrs = maps.Clone(o.stackAddrs)
+}
+
 // get is what l holds. Locations never written hold their entry value;
 // slots of the function's own frame hold nothing known until written.
 func (s *state) get(l loc) value {
@@ -616,12 +625,16 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 		s.clobberRegs(a.regs)
 		return s
 	}
+	// out is where a block runs: it is copied only where it becomes a
+	// block's entry state, which most runs (those that end in a join) do
+	// not make.
+	out := &state{}
 	run := func(b *block) *state {
-		s := b.in.clone()
+		out.copyOf(b.in)
 		for i := b.first; i <= b.last; i++ {
-			s.step(&insts[i], a, nil)
+			out.step(&insts[i], a, nil)
 		}
-		return s
+		return out
 	}
 	// joined is where joins are made: it becomes a block's entry state
 	// only when that changes, and is replaced then.
@@ -643,6 +656,8 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 					continue
 				}
 				in, joined = joined, &state{}
+			} else if in == out {
+				in = out.clone()
 			}
 			sb.in = in
 			if !onWork[si] {
@@ -656,11 +671,7 @@ func flowFunction(a *arch, g *fn, insts []inst, visit func(*inst, *state), store
 		if b.in == nil { // reached only through a jump table, or not at all
 			s = indirectIn(nil)
 		} else {
-			vals := append(s.vals[:0], b.in.vals...)
-			*s = *b.in
-			s.vals = vals
-			s.taken = slices.Clone(b.in.taken)
-			s.stackAddrs = maps.Clone(b.in.stackAddrs)
+			s.copyOf(b.in)
 		}
 		for i := b.first; i <= b.last; i++ {
 			if visit != nil {
