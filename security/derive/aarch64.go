@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/arch/arm64/arm64asm"
 )
@@ -93,6 +94,17 @@ func isSP(a arm64asm.Arg) bool {
 	return ok && arm64asm.Reg(r) == arm64asm.SP
 }
 
+// decodeMu serializes golang.org/x/arch's arm64asm and armasm decoders:
+// both record coverage in a package variable at every call, so two
+// analyses (or goroutines) decoding at once race.
+var decodeMu sync.Mutex
+
+func decodeA64(b []byte) (arm64asm.Inst, error) {
+	decodeMu.Lock()
+	defer decodeMu.Unlock()
+	return arm64asm.Decode(b)
+}
+
 func decodeARM64(t *text, pc uint64) (inst, bool) {
 	w, ok := t.word32(pc)
 	if !ok {
@@ -100,7 +112,7 @@ func decodeARM64(t *text, pc uint64) (inst, bool) {
 	}
 	var b [4]byte
 	b[0], b[1], b[2], b[3] = byte(w), byte(w>>8), byte(w>>16), byte(w>>24)
-	d, err := arm64asm.Decode(b[:])
+	d, err := decodeA64(b[:])
 	if err != nil {
 		return inst{}, false
 	}
@@ -434,7 +446,7 @@ func a64FrameFrom(t *text, pc uint64, src arm64asm.Arg) (int64, bool) {
 		if !ok {
 			return 0, false
 		}
-		d, err := arm64asm.Decode([]byte{byte(w), byte(w >> 8), byte(w >> 16), byte(w >> 24)})
+		d, err := decodeA64([]byte{byte(w), byte(w >> 8), byte(w >> 16), byte(w >> 24)})
 		if err != nil {
 			return 0, false
 		}

@@ -42,7 +42,9 @@ func decodeARM(t *text, pc uint64) (inst, bool) {
 	if len(b) < 4 {
 		return inst{}, false
 	}
+	decodeMu.Lock()
 	d, err := armasm.Decode(b[:4], armasm.ModeARM)
+	decodeMu.Unlock()
 	if err != nil {
 		return inst{}, false
 	}

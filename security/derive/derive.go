@@ -465,8 +465,8 @@ func (an *analysis) run() {
 		for _, i := range batch {
 			an.queued[i] = false
 		}
-		// Decoding stays in one goroutine: arm64asm.Decode is not safe
-		// for concurrent use.
+		// Decoding stays in one goroutine: arm64asm and armasm take
+		// decodeMu at every instruction.
 		code := make([][]inst, len(batch))
 		for k, i := range batch {
 			code[k] = an.decoded(an.fns[i])

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -186,5 +187,40 @@ func TestFunctionTable(t *testing.T) {
 	}
 	if _, ok := functab118(data[:len(data)/2], text.Addr); ok {
 		t.Error("half a table read as whole")
+	}
+}
+
+// TestConcurrentAnalyses: analyses of several binaries may run at once
+// (the decoders of golang.org/x/arch for ARM keep state of their own), and
+// each finds what it finds alone. Run under -race.
+func TestConcurrentAnalyses(t *testing.T) {
+	var bins [][]byte
+	for _, goarch := range []string{"arm64", "arm", "amd64"} {
+		b, err := os.ReadFile(build(t, goarch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bins = append(bins, b, b)
+	}
+	alone := make([]string, len(bins))
+	for i, b := range bins {
+		r, err := Binary(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone[i] = strings.Join(r.Names(), " ")
+	}
+	var wg sync.WaitGroup
+	together := make([]string, len(bins))
+	for i, b := range bins {
+		wg.Go(func() {
+			if r, err := Binary(b); err == nil {
+				together[i] = strings.Join(r.Names(), " ")
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(alone, together) {
+		t.Errorf("analysed together, the binaries gave other calls")
 	}
 }
