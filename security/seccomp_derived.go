@@ -30,8 +30,7 @@ type Derivation struct {
 	// Unresolved are those functions, each with the reason.
 	Unresolved []string `json:"unresolved,omitempty"`
 	// Refused are the calls of the binary's code that the profile denies
-	// all the same (EPERM), each with the functions that make them
-	// ("perf_event_open: github.com/.../perf.(*Profiler).Start").
+	// all the same (EPERM), each with every function that makes it.
 	Refused []Refused `json:"refused,omitempty"`
 }
 
@@ -56,7 +55,14 @@ func (r Refused) Unexpected() bool {
 	return false
 }
 
-func (r Refused) String() string { return r.Call + " (" + strings.Join(r.Funcs, ", ") + ")" }
+// String is the call with the first three functions that make it.
+func (r Refused) String() string {
+	fs := strings.Join(r.Funcs[:min(3, len(r.Funcs))], ", ")
+	if n := len(r.Funcs) - 3; n > 0 {
+		fs += fmt.Sprintf(" and %d more", n)
+	}
+	return r.Call + " (" + fs + ")"
+}
 
 // Derived is the file the derivation writes beside the binary: the
 // profile, as the image label holds it, and what was found.

@@ -3,6 +3,7 @@ package security
 import (
 	"encoding/json"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -151,5 +152,26 @@ func TestCheckSeccompErrors(t *testing.T) {
 	}
 	if b, err := Seccomp("none", nil); b != nil || err != nil {
 		t.Errorf("none: %s %v", b, err)
+	}
+}
+
+// TestRefusedUnexpected: a refused call counts as made outside the
+// standard library if any function that makes it is, however many
+// standard ones come first; String names three.
+func TestRefusedUnexpected(t *testing.T) {
+	std := Refused{Call: "mount", Funcs: []string{"syscall.forkAndExecInChild1", "syscall.mount", "syscall.Mount", "internal/syscall/unix.X"}}
+	if std.Unexpected() {
+		t.Errorf("%v: unexpected", std)
+	}
+	mixed := std
+	mixed.Funcs = append(slices.Clone(std.Funcs), "golang.org/x/sys/unix.Mount")
+	if !mixed.Unexpected() {
+		t.Errorf("%v: not unexpected", mixed)
+	}
+	if s := mixed.String(); s != "mount (syscall.forkAndExecInChild1, syscall.mount, syscall.Mount and 2 more)" {
+		t.Errorf("String() = %q", s)
+	}
+	if s := (Refused{Call: "ptrace", Funcs: []string{"main.probe"}}); !s.Unexpected() || s.String() != "ptrace (main.probe)" {
+		t.Errorf("%v: unexpected %v", s, s.Unexpected())
 	}
 }

@@ -30,8 +30,8 @@ import (
 type Result struct {
 	// GOARCH is the binary's architecture.
 	GOARCH string
-	// Calls maps each system call name to the functions that make it
-	// (at most three, for reports).
+	// Calls maps each system call name to the functions that make it, in
+	// the order found.
 	Calls map[string][]string
 	// Unnamed are call numbers found that the architecture's table does
 	// not name.
@@ -587,7 +587,7 @@ func (an *analysis) add(c uint64, where string) {
 		return
 	}
 	fs := an.res.Calls[name]
-	if len(fs) < 3 && !slices.Contains(fs, where) {
+	if !slices.Contains(fs, where) {
 		fs = append(fs, where)
 	}
 	an.res.Calls[name] = fs
