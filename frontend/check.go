@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,13 +36,8 @@ func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults
 	idx := res.AddSource(src.SourceMap)
 	if parseErr != nil {
 		res.Error = &lint.BuildError{Message: parseErr.Error(), Location: pb.Location{SourceIndex: int32(idx)}}
-		var es spec.Errors
-		var e *spec.Error
-		switch {
-		case errors.As(parseErr, &es) && len(es) > 0:
+		if es := specErrors(parseErr); len(es) > 0 {
 			res.Error.Location.Ranges = []*pb.Range{pbRange(es[0].Range)}
-		case errors.As(parseErr, &e):
-			res.Error.Location.Ranges = []*pb.Range{pbRange(e.Range)}
 		}
 		return res
 	}
@@ -54,9 +48,13 @@ func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults
 		}
 		res.Warnings = append(res.Warnings, w)
 	}
-	if f.Toolchain != "" && !strings.Contains(f.Toolchain, "@sha256:") {
-		warn(ruleUnpinnedImage, nil, "toolchain", fmt.Sprintf("toolchain: %s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", f.Toolchain, f.Toolchain))
+	// unpinned warns about an image named at key without a digest.
+	unpinned := func(t *spec.Target, key, ref, name string) {
+		if ref != "" && ref != "scratch" && !strings.Contains(ref, "@sha256:") {
+			warn(ruleUnpinnedImage, t, key, fmt.Sprintf("%s: %s%s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", key, ref, name, ref))
+		}
 	}
+	unpinned(nil, "toolchain", f.Toolchain, "")
 	for _, t := range f.Targets {
 		name := ""
 		if len(f.Targets) > 1 || t.Name != spec.DefaultTarget {
@@ -71,9 +69,7 @@ func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults
 		if d := repeatedLdflags(t.Build); len(d) > 0 {
 			warn(ruleRepeatedLdflags, t, "build.ldflags", fmt.Sprintf("build.ldflags%s: %s already passed by the frontend (-s -w when build.strip is true, -buildid= always); remove them", name, strings.Join(d, " ")))
 		}
-		if b := t.Image.Base; b != "" && b != "scratch" && !strings.Contains(b, "@sha256:") {
-			warn(ruleUnpinnedImage, t, "image.base", fmt.Sprintf("image.base: %s%s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", b, name, b))
-		}
+		unpinned(t, "image.base", t.Image.Base, name)
 	}
 	return res
 }

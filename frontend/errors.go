@@ -27,13 +27,9 @@ func recovered(err *error) {
 // sourceError attaches each spec error's Slimfile range as a BuildKit
 // source location, so buildctl and buildx print the offending lines.
 func sourceError(err error, src *dockerui.Source) error {
-	var es spec.Errors
-	if !errors.As(err, &es) {
-		var e *spec.Error
-		if !errors.As(err, &e) {
-			return err
-		}
-		es = spec.Errors{e}
+	es := specErrors(err)
+	if len(es) == 0 {
+		return err
 	}
 	msg := es.Error()
 	if len(es) > 1 {
@@ -44,6 +40,20 @@ func sourceError(err error, src *dockerui.Source) error {
 		out = withRange(out, src, es[i].Range)
 	}
 	return out
+}
+
+// specErrors are the Slimfile errors, with their positions, that err holds
+// (none when it holds no spec.Errors or spec.Error).
+func specErrors(err error) spec.Errors {
+	var es spec.Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *spec.Error
+	if errors.As(err, &e) {
+		return spec.Errors{e}
+	}
+	return nil
 }
 
 // withRange attaches one Slimfile range to err.

@@ -6,9 +6,10 @@
 //
 // It runs go build and, when that succeeds, derives the seccomp profile of
 // the binary BIN it wrote (security.DeriveSeccomp) and writes it to
-// OUT.json (security.Derived: the profile and what the derivation found). It is a program of its own, without the
-// frontend's BuildKit and gRPC packages, because it runs in every rebuild
-// that changes the binary, and their start-up would be most of its time.
+// OUT.json (security.Derived: the profile and what the derivation found).
+// It is a program of its own, without the frontend's BuildKit and gRPC
+// packages, because it runs in every rebuild that changes the binary, and
+// their start-up would be most of its time.
 package main
 
 import (
