@@ -237,9 +237,7 @@ func decodeARM64(t *text, pc uint64) (inst, bool) {
 		}
 	case arm64asm.ADRP:
 		if rel, ok := d.Args[1].(arm64asm.PCRel); ok {
-			page := uint64(int64(pc&^0xfff) + int64(rel))
-			in.statics = append(in.statics, page)
-			dst(d.Args[0], fromConst(page))
+			dst(d.Args[0], fromConst(uint64(int64(pc&^0xfff)+int64(rel))))
 			return in, true
 		}
 	case arm64asm.ADD, arm64asm.SUB:

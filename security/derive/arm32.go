@@ -212,8 +212,7 @@ func armLoadStore(t *text, in *inst, d armasm.Inst, load bool, dst func(armasm.A
 		in.literal = addr
 		if w, ok := t.word32(addr); ok {
 			dst(d.Args[0], fromConst(uint64(w)))
-			in.ref = uint64(w)                                // perhaps a code address taken
-			in.statics = append(in.statics, uint64(w)&^0xfff) // perhaps a variable's address
+			in.ref = uint64(w) // perhaps a code address taken
 		} else {
 			dst(d.Args[0], fromUnknown)
 		}

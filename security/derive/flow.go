@@ -201,8 +201,6 @@ type inst struct {
 	// a known address, or through a register (a variable when it holds an
 	// address constant, else anywhere: the frame is then forgotten).
 	stores []store
-	// statics are the addresses of variables the instruction names.
-	statics []uint64
 }
 
 // store is a write of src to the variable at addr, or to register base

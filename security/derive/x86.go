@@ -100,13 +100,11 @@ func x86Static(in *inst) {
 	for i := range in.writes {
 		if w := &in.writes[i]; w.src.kind == opGlobal {
 			w.src.c = uint64(int64(end) + int64(w.src.c))
-			in.statics = append(in.statics, w.src.c)
 		}
 	}
 	for i := range in.stores {
 		st := &in.stores[i]
 		st.addr = uint64(int64(end) + int64(st.addr))
-		in.statics = append(in.statics, st.addr)
 		if st.src.kind == opGlobal {
 			st.src.c = uint64(int64(end) + int64(st.src.c))
 		}
