@@ -84,6 +84,14 @@ func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
 	return run(t, dest, "docker", args...)
 }
 
+// buildxCall runs docker buildx build --call=what (a subrequest: targets,
+// outline, check) on the module in dir and returns its output.
+func buildxCall(dir, what string, extra ...string) (string, error) {
+	args := append([]string{"buildx", "build", "--builder", "slimfile", "--call=" + what, "-f", filepath.Join(dir, "Slimfile")}, extra...)
+	out, err := exec.Command("docker", append(args, dir)...).CombinedOutput()
+	return string(out), err
+}
+
 func run(t *testing.T, dest, name string, args ...string) (*build, error) {
 	t.Helper()
 	var buf bytes.Buffer

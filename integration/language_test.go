@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -57,12 +55,11 @@ func TestCallTargetsAndOutline(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "two-binaries")
 	call := func(what string, extra ...string) string {
-		args := append([]string{"buildx", "build", "--builder", "slimfile", "--call=" + what, "-f", dir + "/Slimfile"}, extra...)
-		out, err := exec.Command("docker", append(args, dir)...).CombinedOutput()
+		out, err := buildxCall(dir, what, extra...)
 		if err != nil {
 			t.Fatalf("--call=%s: %v\n%s", what, err, out)
 		}
-		return string(out)
+		return out
 	}
 	targets := call("targets")
 	for _, want := range []string{"api (default)", "api.binaries", "api.profiles", "worker", "worker.binaries", "worker.profiles"} {
@@ -179,12 +176,12 @@ func TestOutlineListsCredentials(t *testing.T) {
 		"Slimfile": "slimfile: 1\nbuild:\n  private: [example.com/private/*]\n",
 		"go.mod":   "module example.com/priv\n\ngo 1.22\n",
 	})
-	out, err := exec.Command("docker", "buildx", "build", "--builder", "slimfile", "--call=outline", "-f", dir+"/Slimfile", dir).CombinedOutput()
+	out, err := buildxCall(dir, "outline")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	for _, want := range []string{"netrc", "default"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("outline lacks %q:\n%s", want, out)
 		}
 	}
@@ -196,10 +193,7 @@ func TestOutlineListsCredentials(t *testing.T) {
 // and status 0.
 func TestCallCheck(t *testing.T) {
 	t.Parallel()
-	check := func(dir string) (string, error) {
-		out, err := exec.Command("docker", "buildx", "build", "--builder", "slimfile", "--call=check", "-f", filepath.Join(dir, "Slimfile"), dir).CombinedOutput()
-		return string(out), err
-	}
+	check := func(dir string) (string, error) { return buildxCall(dir, "check") }
 	if out, err := check(exampleModule(t, "hello")); err != nil || !strings.Contains(out, "no warnings found") {
 		t.Errorf("examples/hello: %v\n%s", err, out)
 	}
