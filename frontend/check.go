@@ -41,35 +41,33 @@ func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults
 		}
 		return res
 	}
-	warn := func(rule string, t *spec.Target, key, detail string) {
-		w := lint.Warning{RuleName: rule, Description: ruleDescriptions[rule], Detail: detail, Location: &pb.Location{SourceIndex: -1}}
-		if r, ok := f.Pos(t, key); ok {
-			w.Location = &pb.Location{SourceIndex: int32(idx), Ranges: []*pb.Range{pbRange(r)}}
-		}
-		res.Warnings = append(res.Warnings, w)
+	warn := func(rule string, r spec.Range, detail string) {
+		res.Warnings = append(res.Warnings, lint.Warning{RuleName: rule, Description: ruleDescriptions[rule], Detail: detail,
+			Location: &pb.Location{SourceIndex: int32(idx), Ranges: []*pb.Range{pbRange(r)}}})
 	}
-	// unpinned warns about an image named at key without a digest.
-	unpinned := func(t *spec.Target, key, ref, name string) {
+	// unpinned warns about an image named at key (written at r) without a
+	// digest.
+	unpinned := func(r spec.Range, key, ref, name string) {
 		if ref != "" && ref != "scratch" && !strings.Contains(ref, "@sha256:") {
-			warn(ruleUnpinnedImage, t, key, fmt.Sprintf("%s: %s%s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", key, ref, name, ref))
+			warn(ruleUnpinnedImage, r, fmt.Sprintf("%s: %s%s is resolved again at every build; pin it (%s@sha256:...) for builds that can be repeated", key, ref, name, ref))
 		}
 	}
-	unpinned(nil, "toolchain", f.Toolchain, "")
+	unpinned(f.Where(&f.Toolchain), "toolchain", f.Toolchain, "")
 	for _, t := range f.Targets {
 		name := ""
 		if len(f.Targets) > 1 || t.Name != spec.DefaultTarget {
 			name = " (target " + t.Name + ")"
 		}
 		if t.Security.Seccomp == "none" {
-			warn(ruleNoSeccomp, t, "security.seccomp", "security.seccomp: none"+name+": the image carries no seccomp profile, so the runtime's own (or none) applies; the default is derived from the binary and never smaller than what it calls")
+			warn(ruleNoSeccomp, t.Where(&t.Security.Seccomp), "security.seccomp: none"+name+": the image carries no seccomp profile, so the runtime's own (or none) applies; the default is derived from the binary and never smaller than what it calls")
 		}
 		if t.Image.User == "root" {
-			warn(ruleRootUser, t, "image.user", "image.user: root"+name+": the program runs as uid 0; the default, nonroot (65532), is enough for a program that binds ports above 1023 and writes under /tmp")
+			warn(ruleRootUser, t.Where(&t.Image.User), "image.user: root"+name+": the program runs as uid 0; the default, nonroot (65532), is enough for a program that binds ports above 1023 and writes under /tmp")
 		}
 		if d := repeatedLdflags(t.Build); len(d) > 0 {
-			warn(ruleRepeatedLdflags, t, "build.ldflags", fmt.Sprintf("build.ldflags%s: %s already passed by the frontend (-s -w when build.strip is true, -buildid= always); remove them", name, strings.Join(d, " ")))
+			warn(ruleRepeatedLdflags, t.Where(&t.Build.Ldflags), fmt.Sprintf("build.ldflags%s: %s already passed by the frontend (-s -w when build.strip is true, -buildid= always); remove them", name, strings.Join(d, " ")))
 		}
-		unpinned(t, "image.base", t.Image.Base, name)
+		unpinned(t.Where(&t.Image.Base), "image.base", t.Image.Base, name)
 	}
 	return res
 }

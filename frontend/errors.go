@@ -25,10 +25,15 @@ func recovered(err *error) {
 }
 
 // sourceError attaches each spec error's Slimfile range as a BuildKit
-// source location, so buildctl and buildx print the offending lines.
+// source location, so buildctl and buildx print the offending lines; an
+// error a value caused (spec.ValueError) gets that value's range.
 func sourceError(err error, src *dockerui.Source) error {
 	es := specErrors(err)
 	if len(es) == 0 {
+		var ve *spec.ValueError
+		if errors.As(err, &ve) {
+			return withRange(err, src, ve.Range)
+		}
 		return err
 	}
 	msg := es.Error()

@@ -73,14 +73,14 @@ func (b *builder) parseGoMod(files moduleFiles) (*spec.GoMod, error) {
 			err = fmt.Errorf("%s is in the build context, but its ignore file excludes it: that is %s.dockerignore beside the Slimfile when there is one, else .dockerignore at the context's root (an ignore file written for another Dockerfile often excludes everything but a few files). Re-include go.mod, go.sum and the sources with ! lines, or give the Slimfile an ignore file of its own, %s.dockerignore",
 				modPath, b.src.Filename, b.src.Filename)
 		}
-		return nil, b.errAt(err, nil, "module")
+		return nil, at(err, b.f.Where(&b.f.Module))
 	}
 	mod, err := spec.ParseGoMod(modPath, files.mod)
 	if err != nil {
 		return nil, err
 	}
 	if mod.Requires && !files.hasSum {
-		return nil, b.errAt(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), nil, "module")
+		return nil, at(fmt.Errorf("%s requires other modules but %s is missing (or excluded by .dockerignore): run `go mod tidy` and add go.sum, so that every download is verified", modPath, sumPath), b.f.Where(&b.f.Module))
 	}
 	return mod, nil
 }

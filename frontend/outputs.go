@@ -3,98 +3,135 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/subrequests/outline"
-	"github.com/moby/buildkit/frontend/subrequests/targets"
-	"github.com/moby/buildkit/solver/pb"
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/exporter/containerimage/exptypes"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
 )
 
-// Output kinds a target offers.
-const (
-	kindImage    = "image"
-	kindBinaries = "binaries"
-	kindProfiles = "profiles"
-)
-
-// output is what --target selected: one target and one of its outputs.
-type output struct {
-	target *spec.Target
-	kind   string
-}
-
-// outputName is how --target names an output: T, T.binaries, T.profiles;
-// for the single default target, plain "binaries" and "profiles".
-func outputName(f *spec.File, t *spec.Target, kind string) string {
-	if kind == kindImage {
-		return t.Name
+// image builds t's image for every platform.
+func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	pl, err := b.start(ctx, t, true)
+	if err != nil {
+		return nil, err
 	}
-	if len(f.Targets) == 1 && t.Name == spec.DefaultTarget {
-		return kind
+	ps := pl.platforms
+	b.bc.TargetPlatforms = ps
+	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
+	imgs := &builtImages{}
+	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
+		defer recovered(&err)
+		r := pl.results[idx]
+		// The image's layers do not depend on its labels: while the
+		// frontend waits for the derived profile (which waits for go
+		// build), BuildKit also builds them.
+		solved := b.solveAsync(ctx, r.Image, r.Platform, r.Derived)
+		set, err := b.confinement(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		img := r.Config(set)
+		ref, err := solved()
+		if err != nil {
+			return nil, err
+		}
+		imgs.add(r.Platform, built{ref: ref, binary: r.BinaryName})
+		br := &dockerui.BuildResult{Reference: ref, Image: img, Epoch: &pl.opts.Epoch}
+		if r.Base != nil {
+			br.BaseImage = r.Base.Config
+		}
+		return br, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return t.Name + "." + kind
-}
-
-// selectOutput resolves --target; empty selects the first target's image.
-func selectOutput(f *spec.File, name string) (*output, error) {
-	if name == "" {
-		return &output{target: f.Targets[0], kind: kindImage}, nil
-	}
-	var all []string
-	for _, t := range f.Targets {
-		for _, k := range []string{kindImage, kindBinaries, kindProfiles} {
-			n := outputName(f, t, k)
-			if n == name {
-				return &output{target: t, kind: k}, nil
-			}
-			all = append(all, n)
+	// --sbom (attest:sbom): an SPDX document per platform from the
+	// binary's build information, instead of BuildKit's scanner image.
+	if b.bc.SBOM != nil {
+		if err := b.attachSBOMs(ctx, rb, imgs, pl.opts.Epoch); err != nil {
+			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("target %q is not defined; this Slimfile has: %s", name, strings.Join(all, ", "))
-}
-
-// listTargets answers --call=targets.
-func listTargets(f *spec.File, src []byte) *targets.List {
-	l := &targets.List{Sources: [][]byte{src}}
-	for i, t := range f.Targets {
-		desc := map[string]string{
-			kindImage:    fmt.Sprintf("image of %s", t.Main),
-			kindBinaries: fmt.Sprintf("the %s binaries, a directory per platform", t.Main),
-			kindProfiles: "seccomp and AppArmor profiles with a Kubernetes securityContext",
+	// The image exporter reads manifest annotations from the result.
+	for _, r := range pl.results {
+		var pp *ocispecs.Platform
+		if b.bc.MultiPlatformRequested {
+			pp = &r.Platform
 		}
-		for _, k := range []string{kindImage, kindBinaries, kindProfiles} {
-			l.Targets = append(l.Targets, targets.Target{
-				Name:        outputName(f, t, k),
-				Default:     i == 0 && k == kindImage,
-				Description: desc[k],
-				Location:    location(t.Pos),
-			})
+		for k, v := range r.Annotations() {
+			rb.AddMeta(exptypes.AnnotationManifestKey(pp, k), []byte(v))
 		}
 	}
-	return l
+	return rb.Finalize()
 }
 
-// describeOutline answers --call=outline: the declared args with defaults.
-func describeOutline(_ context.Context, f *spec.File, o *output, src []byte, given map[string]string) *outline.Outline {
-	out := &outline.Outline{Name: outputName(f, o.target, o.kind), Sources: [][]byte{src}}
-	for _, a := range f.Args {
-		v := a.Default
-		if g, ok := given[a.Name]; ok {
-			v = g
+// binaries builds t's binaries for every platform into one directory per
+// platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...).
+func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	pl, err := b.start(ctx, t, false)
+	if err != nil {
+		return nil, err
+	}
+	out := llb.Scratch()
+	for _, r := range pl.results {
+		out = out.File(llb.Copy(r.Binary, "/"+r.BinaryName, path.Join("/", platformDir(r.Platform), r.BinaryName), &llb.CopyInfo{
+			CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &pl.opts.Epoch}),
+			llb.WithCustomName(fmt.Sprintf("[%s] binary %s", sllb.PlatformString(r.Platform), r.BinaryName)))
+	}
+	return b.solveResult(ctx, out)
+}
+
+// profiles builds t's profiles output: the seccomp and AppArmor profiles
+// and a Kubernetes securityContext, for --output type=local. The default
+// seccomp profile is derived from each platform's binary, so with several
+// platforms each gets a directory of its own (linux_amd64/, ...), as the
+// binaries output does; with one, the files are at the top.
+func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	pl, err := b.start(ctx, t, true)
+	if err != nil {
+		return nil, err
+	}
+	sets := make([]*security.Set, len(pl.results))
+	dirs := make([]string, len(pl.results))
+	eg, ectx := errgroup.WithContext(ctx)
+	for i, r := range pl.results {
+		if len(pl.results) > 1 {
+			dirs[i] = platformDir(r.Platform)
 		}
-		out.Args = append(out.Args, outline.Arg{Name: a.Name, Description: a.Description, Value: v, Location: location(a.Pos)})
+		eg.Go(func() (err error) {
+			defer recovered(&err)
+			sets[i], err = b.confinement(ectx, r)
+			return err
+		})
 	}
-	if len(o.target.Build.Private) > 0 {
-		// Credentials for private modules, mounted only into module steps.
-		r, _ := f.Pos(o.target, "build.private")
-		out.Secrets = append(out.Secrets, outline.Secret{Name: "netrc", Location: location(r)})
-		out.SSH = append(out.SSH, outline.SSH{Name: "default", Location: location(r)})
+	if err := eg.Wait(); err != nil {
+		return nil, err
 	}
-	return out
+	return b.solveResult(ctx, sllb.Profiles(sets, dirs, pl.opts.Epoch))
 }
 
-func location(r spec.Range) *pb.Location {
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{pbRange(r)}}
+// confinement is r's profiles, with the seccomp profile derived from its
+// binary when it is (which waits for go build).
+func (b *builder) confinement(ctx context.Context, r *sllb.Result) (*security.Set, error) {
+	derived, err := b.derivedSeccomp(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return r.Confinement(derived)
+}
+
+// platformDir is the directory of platform p in a local output:
+// linux_arm_v7.
+func platformDir(p ocispecs.Platform) string {
+	return strings.ReplaceAll(platforms.FormatAll(p), "/", "_")
 }

@@ -7,32 +7,30 @@ import (
 	"path"
 	"strings"
 
-	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/security"
-	"github.com/slimfile/slimfile/spec"
 )
 
-// derivedSeccomp reads the default seccomp profile that the go build step
-// derived from the binary (goOut is that step's output; et is t expanded
-// for platform p), which waits for the binary: one file, one round trip.
-// When the go profile had to be added, it says why at the
+// derivedSeccomp reads the default seccomp profile that r's go build step
+// derived from the binary, which waits for the binary: one file, one round
+// trip. When the go profile had to be added, it says why at the
 // security.seccomp line (or the slimfile line, when the key was not
 // written). It returns nil for other seccomp values, and when no profile
 // can be derived (the go profile is then used, with a warning).
-func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *spec.Target, p ocispecs.Platform, goOut llb.State) ([]byte, error) {
-	if et.Security.Seccomp != "default" {
+func (b *builder) derivedSeccomp(ctx context.Context, r *sllb.Result) ([]byte, error) {
+	t := r.Target
+	if t.Security.Seccomp != "default" {
 		return nil, nil
 	}
-	plat := sllb.PlatformString(p)
-	if !sllb.Derives(in, et) {
-		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
+	plat := sllb.PlatformString(r.Platform)
+	where := t.Where(&t.Security.Seccomp)
+	if !r.Derived {
+		b.warn(ctx, where, fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
 		return nil, nil
 	}
-	ref, err := b.solve(ctx, goOut, b.bc.BuildPlatforms[0])
+	ref, err := b.solve(ctx, r.GoBuild, b.bc.BuildPlatforms[0])
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +44,7 @@ func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *sp
 	}
 	d := derived.Derivation
 	if d.Fallback != "" {
-		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: %s; the go profile's calls were added (%d calls allowed instead of the binary's %d)",
+		b.warn(ctx, where, fmt.Sprintf("[%s] security.seccomp: default: %s; the go profile's calls were added (%d calls allowed instead of the binary's %d)",
 			plat, d.Fallback, d.Allowed, len(d.Binary)))
 	}
 	var refused []string
@@ -56,7 +54,7 @@ func (b *builder) derivedSeccomp(ctx context.Context, in *sllb.Inputs, t, et *sp
 		}
 	}
 	if len(refused) > 0 {
-		b.warnAt(ctx, t, "security.seccomp", fmt.Sprintf("[%s] security.seccomp: default: the binary's code can call %s, which the project's profiles refuse (EPERM) whatever the binary: if the program needs them, give security.seccomp a profile file of your own",
+		b.warn(ctx, where, fmt.Sprintf("[%s] security.seccomp: default: the binary's code can call %s, which the project's profiles refuse (EPERM) whatever the binary: if the program needs them, give security.seccomp a profile file of your own",
 			plat, strings.Join(refused, ", ")))
 	}
 	return derived.Profile, nil

@@ -5,8 +5,6 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
-	"github.com/moby/buildkit/frontend/gateway/client"
-	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/slimfile/slimfile/spec"
@@ -17,26 +15,14 @@ import (
 // the toolchain's own upx is to be used. Either way it warns, at the
 // build.compress line, what packing costs.
 func (b *builder) upx(ctx context.Context, t *spec.Target, bp ocispecs.Platform) (*llb.State, error) {
-	b.warnAt(ctx, t, "build.compress", "build.compress: upx: packed binaries unpack themselves at every start (slower, more memory) and some security scanners flag them")
+	b.warn(ctx, t.Where(&t.Build.Compress), "build.compress: upx: packed binaries unpack themselves at every start (slower, more memory) and some security scanners flag them")
 	nc, err := b.bc.NamedContext("upx", dockerui.ContextOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()})
 	if err != nil || nc == nil {
 		return nil, err
 	}
 	st, _, err := nc.Load(ctx)
 	if err != nil {
-		return nil, b.errAt(err, t, "build.compress")
+		return nil, at(err, t.Where(&t.Build.Compress))
 	}
 	return st, nil
-}
-
-// warnAt shows a build warning pointing at the Slimfile value key of t,
-// or at the slimfile line when the key was not written.
-func (b *builder) warnAt(ctx context.Context, t *spec.Target, key, msg string) {
-	r, ok := b.f.Pos(t, key)
-	if !ok {
-		if r, ok = b.f.Pos(nil, "slimfile"); !ok {
-			return
-		}
-	}
-	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}})
 }

@@ -53,12 +53,11 @@ func BenchmarkLLBLargeSlimfile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				bin, err := sllb.Compile(in, f, et, p, sllb.Download(in, f, et))
+				r, err := sllb.Build(in, et, p)
 				if err != nil {
 					b.Fatal(err)
 				}
-				st, _ := sllb.Runtime(in, et, p, bin)
-				if _, err := st.Marshal(ctx, llb.Platform(p)); err != nil {
+				if _, err := r.Image.Marshal(ctx, llb.Platform(p)); err != nil {
 					b.Fatal(err)
 				}
 			}

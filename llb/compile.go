@@ -20,8 +20,9 @@ const (
 	buildCache = "/root/.cache/go-build"
 )
 
-// Inputs are what a build starts from, resolved by the frontend.
-type Inputs struct {
+// Options are what a build starts from, resolved by the frontend once
+// for every platform (as dockerui's Config feeds dockerfile2llb).
+type Options struct {
 	// Context is the build context with .dockerignore applied.
 	Context llb.State
 	// Toolchain is the toolchain image on the build platform, with its
@@ -38,18 +39,28 @@ type Inputs struct {
 	Frontend *llb.State
 	// Module is the parsed go.mod of the module to build.
 	Module *spec.GoMod
+	// ModuleDir is the directory of the build context that holds go.mod
+	// (the Slimfile's module, expanded), and ModuleAt where module is
+	// written (or the slimfile line).
+	ModuleDir string
+	ModuleAt  spec.Range
 	// CacheNS namespaces the persistent cache mounts (BUILDKIT_CACHE_MOUNT_NS).
 	CacheNS string
 	// Epoch is the time of every file the frontend writes and of the image.
 	Epoch time.Time
-	// Base is the runtime base image with its config; nil for scratch.
-	Base *Base
-	// Locate, when set, ties a step to the Slimfile value at key of target
-	// t, so BuildKit shows that line when the step fails.
-	Locate func(t *spec.Target, key string) llb.ConstraintsOpt
-	// Labels are labels the frontend knows (org.opencontainers.image.*);
-	// they override the base image's and the Slimfile's override them.
-	Labels map[string]string
+	// Bases are the runtime base images with their configs, by platform
+	// (PlatformString); a platform without one builds on scratch.
+	Bases map[string]*Base
+	// Locate, when set, ties a step to a range of the Slimfile, so
+	// BuildKit shows that line when the step fails.
+	Locate func(spec.Range) llb.ConstraintsOpt
+	// Labels are labels the frontend knows (org.opencontainers.image.*
+	// from the build request); BuildLabels are --label. See Result.Config
+	// for the order in which labels override each other.
+	Labels, BuildLabels map[string]string
+	// ProfileFiles are the security profile files the target names, read
+	// from the build context, by path.
+	ProfileFiles map[string][]byte
 	// NoCache runs go mod download and go build again (--no-cache). Only
 	// these steps are marked: BuildKit merges identical steps of concurrent
 	// builds, so marking the shared toolchain image would make every other
@@ -57,12 +68,12 @@ type Inputs struct {
 	NoCache bool
 }
 
-// at returns the run options of a Go step: its Slimfile location (key) and
+// at returns the run options of a Go step: its Slimfile location and
 // whether it ignores the cache.
-func (in *Inputs) at(t *spec.Target, key string) []llb.RunOption {
+func (in *Options) at(r spec.Range) []llb.RunOption {
 	var opts []llb.RunOption
 	if in.Locate != nil {
-		opts = append(opts, in.Locate(t, key))
+		opts = append(opts, in.Locate(r))
 	}
 	if in.NoCache {
 		opts = append(opts, llb.IgnoreCache)
@@ -80,7 +91,7 @@ type Base struct {
 // cacheMounts are the persistent Go caches. Both are shared: Go locks its
 // module and build caches itself, so concurrent builds of several
 // platforms (and of several Slimfiles) may use them at once.
-func (in *Inputs) cacheMounts() []llb.RunOption {
+func (in *Options) cacheMounts() []llb.RunOption {
 	return []llb.RunOption{
 		llb.AddMount(modCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gomodcache", llb.CacheMountShared)),
 		llb.AddMount(buildCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gobuildcache", llb.CacheMountShared)),
@@ -126,16 +137,16 @@ func moduleEnv(t *spec.Target) []llb.RunOption {
 	return opts
 }
 
-// Download returns the toolchain after `go mod download` of the module's
+// download returns the toolchain after `go mod download` of the module's
 // dependencies. The step sees only go.mod and go.sum, so a change to any
 // other file leaves it cached. Modules with directory replacements need
 // their source and are downloaded by `go build` instead.
-func Download(in *Inputs, f *spec.File, t *spec.Target) llb.State {
+func download(in *Options, t *spec.Target) llb.State {
 	if !in.Module.Requires || in.Module.LocalReplaces {
 		return in.Toolchain
 	}
 	modFiles := llb.Scratch().File(
-		llb.Copy(in.Context, path.Join("/", f.Module)+"/", "/", &llb.CopyInfo{
+		llb.Copy(in.Context, path.Join("/", in.ModuleDir)+"/", "/", &llb.CopyInfo{
 			CopyDirContentsOnly: true,
 			IncludePatterns:     []string{"go.mod", "go.sum"},
 			CreatedTime:         &in.Epoch,
@@ -150,7 +161,7 @@ func Download(in *Inputs, f *spec.File, t *spec.Target) llb.State {
 	}
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, moduleEnv(t)...)
-	opts = append(opts, in.at(t, "module")...)
+	opts = append(opts, in.at(in.ModuleAt)...)
 	return in.Toolchain.Run(opts...).Root()
 }
 
@@ -179,25 +190,25 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 	return append(args, "-o", path.Join(outDir, binary), t.Main)
 }
 
-// Compile cross-compiles t's main package for platform p on the build
+// compile cross-compiles t's main package for platform p on the build
 // platform and returns a state holding /<binary> (and, for
 // security.seccomp: default, the profile derived from it in DerivedDir).
-func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root llb.State) (llb.State, error) {
+func compile(in *Options, t *spec.Target, p ocispecs.Platform, root llb.State) (llb.State, error) {
 	goEnv, err := GoEnv(p)
 	if err != nil {
-		return llb.State{}, err
+		return llb.State{}, &spec.ValueError{Range: t.Where(&t.Platforms), Err: err}
 	}
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	if Derives(in, t) {
+	if derives(in, t) {
 		var mount llb.RunOption
 		args, mount = deriveWrapped(in, binary, args)
 		opts = append(opts, mount)
 	}
 	opts = append(opts,
 		llb.Args(args),
-		llb.Dir(path.Join(srcDir, f.Module)),
+		llb.Dir(path.Join(srcDir, in.ModuleDir)),
 		llb.AddMount(srcDir, in.Context, llb.Readonly),
 		llb.AddEnv("CGO_ENABLED", "0"),
 		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
@@ -211,7 +222,7 @@ func Compile(in *Inputs, f *spec.File, t *spec.Target, p ocispecs.Platform, root
 	for _, k := range sortedKeys(t.Build.Env) {
 		opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
 	}
-	opts = append(opts, in.at(t, "main")...)
+	opts = append(opts, in.at(t.Where(&t.Main))...)
 	run := root.Run(opts...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }

@@ -32,16 +32,12 @@ const (
 	group  = "root:x:0:\nnonroot:x:65532:\n"
 )
 
-// RuntimeFiles is what every image gets below its binary, in two layers:
-// users, /tmp and (as asked) the CA bundle; then (as asked) Go's time zone
-// database. They do not depend on the target platform, so every platform
-// and every service built with the same toolchain shares them. Two layers
-// rather than one: gzip compresses the time zones about 1.1 kB better in a
-// stream of their own than after the PEM text of the CA bundle.
-func RuntimeFiles(in *Inputs, t *spec.Target) llb.State {
-	return applyStages(in, llb.Scratch(), runtimeStages(in, t))
-}
-
+// runtimeStages are what every image gets below its binary, in two
+// layers: users, /tmp and (as asked) the CA bundle; then (as asked) Go's
+// time zone database. They do not depend on the target platform, so every
+// platform and every service built with the same toolchain shares them.
+// Two layers rather than one: gzip compresses the time zones about 1.1 kB
+// better in a stream of their own than after the PEM text of the CA bundle.
 // stage is the content of one layer, built in scratch, and its name.
 type stage struct {
 	state llb.State
@@ -49,14 +45,14 @@ type stage struct {
 }
 
 // applyStages adds each stage onto st as one layer whose times are pinned.
-func applyStages(in *Inputs, st llb.State, stages []stage) llb.State {
+func applyStages(in *Options, st llb.State, stages []stage) llb.State {
 	for _, s := range stages {
 		st = st.File(pinnedCopy(in, s.state), llb.WithCustomName(s.name))
 	}
 	return st
 }
 
-func runtimeStages(in *Inputs, t *spec.Target) []stage {
+func runtimeStages(in *Options, t *spec.Target) []stage {
 	// Mkdir masks modes to 0777; a copy keeps the sticky bit of /tmp.
 	skel := llb.Scratch().File(llb.Mkdir("/d", 0o755), llb.WithCustomName("skeleton"))
 	fa := llb.Mkdir("/etc", 0o755).
@@ -90,17 +86,17 @@ func runtimeStages(in *Inputs, t *spec.Target) []stage {
 // set to the epoch. A copy sets a directory's time after filling it, so
 // directories that already exist below (and whose mtime the new entries
 // would otherwise bump to the wall clock) are pinned too.
-func pinnedCopy(in *Inputs, stage llb.State) *llb.FileAction {
+func pinnedCopy(in *Options, stage llb.State) *llb.FileAction {
 	return llb.Copy(stage, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &in.Epoch})
 }
 
-// Runtime assembles the image for platform p: the base (scratch or an
-// image), the runtime files, and the binary in /usr/local/bin, each a layer.
-func Runtime(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) (llb.State, *Image) {
+// runtime assembles the image for platform p: the base (nil: scratch),
+// the runtime files, and the binary in /usr/local/bin, each a layer.
+func runtime(in *Options, base *Base, t *spec.Target, p ocispecs.Platform, bin llb.State) llb.State {
 	binary := t.BinaryName(in.Module.Path)
 	st := llb.Scratch()
-	if in.Base != nil {
-		st = in.Base.State
+	if base != nil {
+		st = base.State
 	}
 	st = applyStages(in, st, runtimeStages(in, t))
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
@@ -112,8 +108,7 @@ func Runtime(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) (ll
 		name += ", " + fc.Dst
 	}
 	stage := llb.Scratch().File(fa, llb.WithCustomName("stage "+name))
-	st = st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
-	return st, ImageConfig(in, t, p)
+	return st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
 }
 
 // fileCopyInfo copies an image.files entry as Docker's COPY does (a
@@ -129,13 +124,14 @@ func fileCopyInfo(fc spec.FileCopy, gid int) *llb.CopyInfo {
 	return ci
 }
 
-// ImageConfig is the image config of t for platform p.
-func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
+// imageConfig is the image config of t for platform p on base (nil:
+// scratch), with the base's labels; Result.Config adds the others.
+func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform) *Image {
 	binary := t.BinaryName(in.Module.Path)
 	img := &Image{}
-	if in.Base != nil && in.Base.Config != nil {
-		img.Config = in.Base.Config.Config
-		img.History = slices.Clone(in.Base.Config.History)
+	if base != nil && base.Config != nil {
+		img.Config = base.Config.Config
+		img.History = slices.Clone(base.Config.History)
 		img.Config.Labels = maps.Clone(img.Config.Labels)
 		img.Config.Env = slices.Clone(img.Config.Env)
 	}
@@ -174,11 +170,6 @@ func ImageConfig(in *Inputs, t *spec.Target, p ocispecs.Platform) *Image {
 			c.ExposedPorts[port] = struct{}{}
 		}
 	}
-	if len(in.Labels)+len(t.Image.Labels) > 0 && c.Labels == nil {
-		c.Labels = map[string]string{}
-	}
-	maps.Copy(c.Labels, in.Labels)
-	maps.Copy(c.Labels, t.Image.Labels)
 	c.StopSignal = t.Image.Stopsignal
 	img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"})
 	if t.Image.Tzdata {

@@ -3,6 +3,7 @@ package llb_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"maps"
 	"path"
 	"reflect"
@@ -31,8 +32,9 @@ const toolchainRef = "docker.io/library/golang:1.26-alpine"
 
 // inputs are what the frontend would resolve for a build: the context, the
 // toolchain image on the build platform and the module's go.mod.
-func inputs(requires bool) *sllb.Inputs {
-	return &sllb.Inputs{
+func inputs(requires bool) *sllb.Options {
+	return &sllb.Options{
+		ModuleDir: ".",
 		Context:   llb.Local("context"),
 		Toolchain: llb.Image(toolchainRef, llb.Platform(buildPlatform)),
 		GOROOT:    "/usr/local/go",
@@ -159,17 +161,33 @@ func envValue(env []string, k string) (string, bool) {
 	return "", false
 }
 
-// build runs Download, Compile and Runtime as the frontend does and
-// marshals the image state for p.
-func build(t *testing.T, in *sllb.Inputs, f *spec.File, tg *spec.Target, p ocispecs.Platform) (*graph, *sllb.Image) {
+// build runs sllb.Build as the frontend does and marshals the image state
+// for p; the config has the go profile's labels.
+func build(t *testing.T, in *sllb.Options, f *spec.File, tg *spec.Target, p ocispecs.Platform) (*graph, *sllb.Image) {
 	t.Helper()
-	root := sllb.Download(in, f, tg)
-	bin, err := sllb.Compile(in, f, tg, p, root)
+	r := result(t, in, f, tg, p)
+	return marshal(t, r.Image, p), config(t, r)
+}
+
+// result is sllb.Build of tg.
+func result(t *testing.T, in *sllb.Options, f *spec.File, tg *spec.Target, p ocispecs.Platform) *sllb.Result {
+	t.Helper()
+	in.ModuleDir = f.Module
+	r, err := sllb.Build(in, tg, p)
 	if err != nil {
-		t.Fatalf("Compile: %v", err)
+		t.Fatalf("Build: %v", err)
 	}
-	st, img := sllb.Runtime(in, tg, p, bin)
-	return marshal(t, st, p), img
+	return r
+}
+
+// config is r's image config with the profiles of the go profile.
+func config(t *testing.T, r *sllb.Result) *sllb.Image {
+	t.Helper()
+	set, err := r.Confinement(nil)
+	if err != nil {
+		t.Fatalf("Confinement: %v", err)
+	}
+	return r.Config(set)
 }
 
 func TestGoBuildExec(t *testing.T) {
@@ -589,18 +607,19 @@ func TestGoEnv(t *testing.T) {
 		}
 	}
 
-	// Compile reports a platform Go cannot build.
-	f, tg := parse(t, "slimfile: 1")
-	in := inputs(true)
-	if _, err := sllb.Compile(in, f, tg, ocispecs.Platform{OS: "windows", Architecture: "amd64"}, in.Toolchain); err == nil {
-		t.Errorf("Compile for windows/amd64 did not fail")
+	// Build reports a platform Go cannot build, at the platforms line.
+	_, tg := parse(t, "slimfile: 1", "platforms: [linux/sparc64]")
+	_, err := sllb.Build(inputs(true), tg, ocispecs.Platform{OS: "linux", Architecture: "sparc64"})
+	var ve *spec.ValueError
+	if !errors.As(err, &ve) || ve.Range.Line != 2 {
+		t.Errorf("Build for linux/sparc64: %v; want an error at line 2", err)
 	}
 }
 
 func TestImageConfig(t *testing.T) {
 	in := inputs(true)
-	_, tg := parse(t, "slimfile: 1", "image:", "  expose: [\"8080\", 53/udp]")
-	img := sllb.ImageConfig(in, tg, linuxArm64)
+	f, tg := parse(t, "slimfile: 1", "image:", "  expose: [\"8080\", 53/udp]")
+	img := config(t, result(t, in, f, tg, linuxArm64))
 	c := img.Config
 	if c.User != "65532:65532" {
 		t.Errorf("User = %q, want 65532:65532", c.User)
@@ -714,8 +733,8 @@ func TestImageConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, tg := parse(t, tc.lines...)
-			tc.check(t, sllb.ImageConfig(inputs(true), tg, linuxArm64))
+			f, tg := parse(t, tc.lines...)
+			tc.check(t, config(t, result(t, inputs(true), f, tg, linuxArm64)))
 		})
 	}
 }
@@ -726,10 +745,10 @@ func TestImageConfigBase(t *testing.T) {
 	base.Config.Labels = map[string]string{"from": "base"}
 	base.History = []ocispecs.History{{CreatedBy: "base layer"}}
 	in := inputs(true)
-	in.Base = &sllb.Base{State: llb.Image("docker.io/library/alpine:3"), Config: base, Ref: "docker.io/library/alpine:3"}
+	in.Bases = map[string]*sllb.Base{"linux/arm64": {State: llb.Image("docker.io/library/alpine:3"), Config: base, Ref: "docker.io/library/alpine:3"}}
 
-	_, tg := parse(t, "slimfile: 1", "image: {labels: {app: svc}}")
-	img := sllb.ImageConfig(in, tg, linuxArm64)
+	f, tg := parse(t, "slimfile: 1", "image: {labels: {app: svc}}")
+	img := config(t, result(t, in, f, tg, linuxArm64))
 	if !hasEnv(img.Config.Env, "PATH=/custom/bin") || !hasEnv(img.Config.Env, "LANG=C.UTF-8") {
 		t.Errorf("Env = %q: the base's PATH and LANG are not kept", img.Config.Env)
 	}
@@ -871,11 +890,8 @@ func TestCompressUPX(t *testing.T) {
 	in := inputs(true)
 	ctx := llb.Local("upx")
 	in.UPX = &ctx
-	bin, err := sllb.Compile(in, f, tg, linuxArm64, sllb.Download(in, f, tg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := marshal(t, sllb.Compress(in, tg, linuxArm64, bin), linuxArm64)
+	r := result(t, in, f, tg, linuxArm64)
+	g := marshal(t, r.Binary, linuxArm64)
 	d, op := g.exec(t, "upx")
 	e := op.GetExec()
 	if args := strings.Join(e.Meta.Args, " "); args != "upx -q --best --lzma /out/svc" || e.Network != pb.NetMode_NONE {
@@ -893,9 +909,12 @@ func TestCompressUPX(t *testing.T) {
 	if !strings.Contains(g.name(d), "some scanners flag them") {
 		t.Errorf("step name %q does not warn", g.name(d))
 	}
-	_, tg2 := parse(t, "slimfile: 1")
-	if got := sllb.Compress(in, tg2, linuxArm64, bin); got.Output() != bin.Output() {
-		t.Error("Compress changed the binary without compress: upx")
+	if r.Binary.Output() == r.GoBuild.Output() {
+		t.Error("with compress: upx, the binary is go build's")
+	}
+	f2, tg2 := parse(t, "slimfile: 1")
+	if r := result(t, in, f2, tg2, linuxArm64); r.Binary.Output() != r.GoBuild.Output() {
+		t.Error("the binary was changed without compress: upx")
 	}
 }
 
@@ -929,5 +948,75 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 				t.Error("without the frontend's image, no plain go build")
 			}
 		})
+	}
+}
+
+// TestLabelPrecedence: each source of labels overrides the ones before it,
+// in the order Result.Config documents: base image, the request's
+// org.opencontainers.image.* labels, the base's name and digest, the
+// profiles, image.labels, --label.
+func TestLabelPrecedence(t *testing.T) {
+	base := &sllb.Image{}
+	base.Config.Labels = map[string]string{"only-base": "base", "l1": "base", "l2": "base", "l3": "base", "l4": "base", "l5": "base",
+		ocispecs.AnnotationBaseImageName: "base", security.SeccompLabel: "base"}
+	in := inputs(true)
+	in.Bases = map[string]*sllb.Base{"linux/arm64": {Config: base, Ref: "docker.io/library/alpine@sha256:" + strings.Repeat("a", 64)}}
+	in.Labels = map[string]string{"l1": "request", "l2": "request", "l3": "request", "l4": "request", ocispecs.AnnotationBaseImageName: "request"}
+	in.BuildLabels = map[string]string{"l4": "--label", security.SeccompLabel: "--label-wins"}
+	f, tg := parse(t, "slimfile: 1", "image: {labels: {l2: slimfile, l3: slimfile, io.containers.seccomp.profile: slimfile}}")
+	r := result(t, in, f, tg, linuxArm64)
+	set, err := r.Confinement(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Config(set).Config.Labels
+	want := map[string]string{
+		"only-base": "base", "l5": "base", "l1": "request", "l2": "slimfile", "l3": "slimfile", "l4": "--label",
+		ocispecs.AnnotationBaseImageName:   "docker.io/library/alpine",
+		ocispecs.AnnotationBaseImageDigest: "sha256:" + strings.Repeat("a", 64),
+		security.SeccompLabel:              "--label-wins",
+		security.AppArmorLabel:             set.Labels()[security.AppArmorLabel],
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("labels =\n%v\nwant\n%v", got, want)
+	}
+	// Without --label and image.labels, the profiles' labels win over the
+	// base's and the request's.
+	in.BuildLabels = nil
+	f, tg = parse(t, "slimfile: 1")
+	r = result(t, in, f, tg, linuxArm64)
+	set, _ = r.Confinement(nil)
+	if l := r.Config(set).Config.Labels; l[security.SeccompLabel] != set.Labels()[security.SeccompLabel] || l[ocispecs.AnnotationBaseImageName] != "docker.io/library/alpine" {
+		t.Errorf("labels = %v: the profile's and the base name's labels do not win", l)
+	}
+	// The base's config is not changed.
+	if base.Config.Labels["l1"] != "base" || len(base.Config.Labels) != 8 {
+		t.Errorf("the base's labels were changed: %v", base.Config.Labels)
+	}
+}
+
+// TestBuildJoinsSteps: Build's states are one graph: go build runs on the
+// go mod download step's output, the image copies the (packed) binary,
+// and the profile is derived in the go build step when asked for.
+func TestBuildJoinsSteps(t *testing.T) {
+	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
+	in := inputs(true)
+	in.Frontend = &fe
+	f, tg := parse(t, "slimfile: 1", "main: ./cmd/api")
+	r := result(t, in, f, tg, linuxArm64)
+	if !r.Derived || r.BinaryName != "api" {
+		t.Errorf("Derived %v, BinaryName %q", r.Derived, r.BinaryName)
+	}
+	g := marshal(t, r.Image, linuxArm64)
+	_, gobuild := g.exec(t, "/slimfile-frontend/bin/slimfile-derive")
+	if _, root := g.input(gobuild, mount(t, gobuild, "/")); root.GetExec() == nil || root.GetExec().Meta.Args[1] != "mod" {
+		t.Errorf("go build does not run on go mod download's output: %v", root)
+	}
+	var copied bool
+	for _, c := range g.copies() {
+		copied = copied || c.Dest == "/usr/local/bin/api"
+	}
+	if !copied {
+		t.Error("the image does not copy the binary to /usr/local/bin/api")
 	}
 }

@@ -42,8 +42,8 @@ func Profiles(sets []*security.Set, dirs []string, epoch time.Time) llb.State {
 	return llb.Scratch().File(fa, llb.WithCustomName("profiles: "+strings.Join(names, ", ")))
 }
 
-// UserIDs are the uid and gid an image.user value runs as.
-func UserIDs(user string) (uid, gid int) {
+// userIDs are the uid and gid an image.user value runs as.
+func userIDs(user string) (uid, gid int) {
 	u, _, _ := strings.Cut(userSpec(user), ":")
 	uid, _ = strconv.Atoi(u)
 	return uid, userGID(user)

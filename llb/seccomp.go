@@ -27,9 +27,9 @@ const (
 // frontendMount is where the go build step mounts the frontend's image.
 const frontendMount = "/slimfile-frontend"
 
-// Derives reports whether the go build step derives t's seccomp profile:
+// derives reports whether the go build step derives t's seccomp profile:
 // for security.seccomp: default, when the frontend's image is known.
-func Derives(in *Inputs, t *spec.Target) bool {
+func derives(in *Options, t *spec.Target) bool {
 	return in.Frontend != nil && t.Security.Seccomp == "default"
 }
 
@@ -37,7 +37,7 @@ func Derives(in *Inputs, t *spec.Target) bool {
 // which derives the profile of binary once they succeed: in the same
 // step, so that a rebuild starts no container of its own for it and the
 // profile is cached with the binary.
-func deriveWrapped(in *Inputs, binary string, args []string) ([]string, llb.RunOption) {
+func deriveWrapped(in *Options, binary string, args []string) ([]string, llb.RunOption) {
 	wrapped := []string{path.Join(frontendMount, DeriveBinary),
 		path.Join(outDir, DerivedDir, DerivedFile), path.Join(outDir, binary), "--"}
 	return append(wrapped, args...), llb.AddMount(frontendMount, *in.Frontend, llb.Readonly)

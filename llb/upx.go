@@ -17,13 +17,13 @@ var UPXArgs = []string{"-q", "--best", "--lzma"}
 // named context upx, then the usual bin directories of an image.
 const upxPath = "/:/usr/local/bin:/usr/bin:/bin"
 
-// Compress packs the binary in bin (a state holding /<binary>) with UPX
+// compress packs the binary in bin (a state holding /<binary>) with UPX
 // when t asks for it, on the build platform, and returns the state holding
 // the packed binary; otherwise it returns bin. upx runs in the named build
 // context upx when given (a directory or image holding upx and what it
 // needs), else in the toolchain image; a missing upx fails the step, which
 // points at build.compress.
-func Compress(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) llb.State {
+func compress(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) llb.State {
 	if t.Build.Compress != "upx" {
 		return bin
 	}
@@ -43,7 +43,7 @@ func Compress(in *Inputs, t *spec.Target, p ocispecs.Platform, bin llb.State) ll
 		opts = append(opts, llb.AddEnv("PATH", upxPath))
 	}
 	if in.Locate != nil {
-		opts = append(opts, in.Locate(t, "build.compress"))
+		opts = append(opts, in.Locate(t.Where(&t.Build.Compress)))
 	}
 	return root.Run(opts...).AddMount(outDir, bin)
 }

@@ -92,7 +92,7 @@ const frontendBinary = "/bin/slimfile-frontend"
 // zoneinfo.zip. Being a build step, it is cached like any other: a warm
 // build neither reads nor sends the file, and the frontend image is on the
 // builder already, since it runs the frontend.
-func repackedZoneinfo(in *Inputs) llb.State {
+func repackedZoneinfo(in *Options) llb.State {
 	src := path.Join("/toolchain", in.GOROOT, "lib/time/zoneinfo.zip")
 	run := in.Frontend.Run(
 		llb.Args([]string{frontendBinary, RepackCommand, src, "/out/zoneinfo.zip"}),

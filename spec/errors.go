@@ -16,6 +16,17 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("Slimfile:%d:%d: %s", e.Range.Line, e.Range.Column, e.Msg)
 }
 
+// ValueError is an error that a Slimfile value caused, found after
+// parsing (a step, an image or a file it names): BuildKit shows the
+// value's line beside the message, which does not repeat it.
+type ValueError struct {
+	Range Range
+	Err   error
+}
+
+func (e *ValueError) Error() string { return e.Err.Error() }
+func (e *ValueError) Unwrap() error { return e.Err }
+
 // Errors is every problem found in one Slimfile, in file order.
 type Errors []*Error
 

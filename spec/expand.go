@@ -3,7 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
-	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,29 +89,10 @@ func Expand(s string, vars map[string]string) string {
 // module) are expanded with vars and checked again.
 func (f *File) Resolved(vars map[string]string) (*File, error) {
 	r := *f
-	r.Go, r.Toolchain = Expand(f.Go, vars), Expand(f.Toolchain, vars)
-	if m := Expand(f.Module, vars); m != f.Module {
-		r.Module = path.Clean(m)
-	}
-	var errs Errors
-	for _, c := range []struct {
-		key, raw, val string
-		fn            func(string) error
-	}{
-		{"go", f.Go, r.Go, checkGoVersion},
-		{"toolchain", f.Toolchain, r.Toolchain, checkToolchain},
-		{"module", f.Module, r.Module, checkRelPath},
-	} {
-		if !strings.Contains(c.raw, "${") {
-			continue
-		}
-		if err := c.fn(c.val); err != nil {
-			pos, _ := f.Pos(nil, c.key)
-			errs = append(errs, &Error{Range: pos, Msg: fmt.Sprintf("%s (after expanding args): %v", c.key, err)})
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
+	x := &expander{vars: vars, pos: f.pos}
+	x.object(reflect.ValueOf(&r).Elem(), reflect.ValueOf(f).Elem(), fileKeys, "")
+	if len(x.errs) > 0 {
+		return nil, x.errs.sorted()
 	}
 	return &r, nil
 }
@@ -119,74 +100,88 @@ func (f *File) Resolved(vars map[string]string) (*File, error) {
 // Expanded returns a copy of t with every string expanded with vars, and
 // checks again the values that held references.
 func (f *File) Expanded(t *Target, vars map[string]string) (*Target, error) {
-	x := func(s string) string { return Expand(s, vars) }
-	xl := func(l []string) []string {
-		out := make([]string, len(l))
-		for i, s := range l {
-			out[i] = x(s)
-		}
-		return out
-	}
-	xm := func(m map[string]string) map[string]string {
-		if m == nil {
-			return nil
-		}
-		out := make(map[string]string, len(m))
-		for k, v := range m {
-			out[k] = x(v)
-		}
-		return out
-	}
 	e := *t
-	e.Main = cleanMain(x(t.Main))
-	e.Binary = x(t.Binary)
-	e.Platforms = xl(t.Platforms)
-	b := t.Build
-	e.Build = Build{CGO: b.CGO, Tags: xl(b.Tags), Ldflags: xl(b.Ldflags), Gcflags: xl(b.Gcflags), Env: xm(b.Env),
-		Strip: b.Strip, Trimpath: b.Trimpath, Compress: x(b.Compress), Private: xl(b.Private), Goproxy: x(b.Goproxy)}
-	im := t.Image
-	e.Image = Image{Base: x(im.Base), User: x(im.User), Certs: im.Certs, Tzdata: im.Tzdata, Env: xm(im.Env),
-		Expose: xl(im.Expose), Workdir: x(im.Workdir), Entrypoint: xl(im.Entrypoint), Cmd: xl(im.Cmd),
-		Labels: xm(im.Labels), Annotations: xm(im.Annotations), Stopsignal: x(im.Stopsignal)}
-	for _, fc := range im.Files {
-		e.Image.Files = append(e.Image.Files, FileCopy{Src: x(fc.Src), Dst: x(fc.Dst), Mode: fc.Mode})
-	}
-	e.Security = Security{Seccomp: x(t.Security.Seccomp), Apparmor: x(t.Security.Apparmor)}
-
-	var errs Errors
-	check := func(key, raw, val string, fn func(string) error) {
-		if !strings.Contains(raw, "${") {
-			return
-		}
-		if err := fn(val); err != nil {
-			r, _ := f.Pos(t, key)
-			errs = append(errs, &Error{Range: r, Msg: fmt.Sprintf("%s (after expanding args): %v", key, err)})
-		}
-	}
-	check("main", t.Main, e.Main, checkMain)
-	check("binary", t.Binary, e.Binary, checkBinary)
-	for i := range t.Platforms {
-		check(fmt.Sprintf("platforms[%d]", i), t.Platforms[i], e.Platforms[i], checkPlatform)
-	}
-	check("build.compress", t.Build.Compress, e.Build.Compress, buildFields["compress"].check)
-	check("image.stopsignal", t.Image.Stopsignal, e.Image.Stopsignal, checkSignal)
-	check("security.seccomp", t.Security.Seccomp, e.Security.Seccomp, securityFields["seccomp"].check)
-	check("security.apparmor", t.Security.Apparmor, e.Security.Apparmor, securityFields["apparmor"].check)
-	for i := range t.Image.Files {
-		check(fmt.Sprintf("image.files[%d].src", i), t.Image.Files[i].Src, e.Image.Files[i].Src, checkRelPath)
-		check(fmt.Sprintf("image.files[%d].dst", i), t.Image.Files[i].Dst, e.Image.Files[i].Dst, checkAbsPath)
-	}
-	check("image.base", t.Image.Base, e.Image.Base, checkBase)
-	check("image.user", t.Image.User, e.Image.User, checkUser)
-	check("image.workdir", t.Image.Workdir, e.Image.Workdir, checkAbsPath)
-	for i := range t.Image.Expose {
-		check(fmt.Sprintf("image.expose[%d]", i), t.Image.Expose[i], e.Image.Expose[i], checkPort)
-	}
-	for _, k := range slices.Sorted(maps.Keys(t.Build.Env)) {
-		check("build.env."+k, t.Build.Env[k], e.Build.Env[k], func(v string) error { return checkBuildEnv(k, v) })
-	}
-	if len(errs) > 0 {
-		return nil, errs
+	x := &expander{vars: vars, pos: t.pos}
+	x.object(reflect.ValueOf(&e).Elem(), reflect.ValueOf(t).Elem(), targetKeys, "")
+	if len(x.errs) > 0 {
+		return nil, x.errs.sorted()
 	}
 	return &e, nil
+}
+
+// expander expands the values of a struct of keys into a copy of it, and
+// runs the checks of the values that held references again.
+type expander struct {
+	vars map[string]string
+	pos  positions
+	errs Errors
+}
+
+// object fills dst, a shallow copy of src, with src's values expanded:
+// lists, maps and lists of objects are copied, not shared.
+func (x *expander) object(dst, src reflect.Value, keys []*key, prefix string) {
+	for _, k := range keys {
+		path := prefix + k.name
+		d, s := dst.Field(k.field), src.Field(k.field)
+		switch k.kind {
+		case kString:
+			d.SetString(x.value(path, s.String(), k))
+		case kList:
+			if s.IsNil() {
+				continue
+			}
+			l := make([]string, s.Len())
+			for i := range l {
+				l[i] = x.value(fmt.Sprintf("%s[%d]", path, i), s.Index(i).String(), k)
+			}
+			d.Set(reflect.ValueOf(l))
+		case kMap:
+			if s.IsNil() {
+				continue
+			}
+			m := map[string]string{}
+			for _, name := range slices.Sorted(maps.Keys(s.Interface().(map[string]string))) {
+				raw := s.MapIndex(reflect.ValueOf(name)).String()
+				m[name] = Expand(raw, x.vars)
+				if k.entry != nil && strings.Contains(raw, "${") {
+					x.check(path+"."+name, func(v string) error { return k.entry(name, v) }, m[name])
+				}
+			}
+			d.Set(reflect.ValueOf(m))
+		case kObject:
+			x.object(d, s, k.keys, path+".")
+		case kObjects:
+			if s.IsNil() {
+				continue
+			}
+			l := reflect.MakeSlice(s.Type(), s.Len(), s.Len())
+			for i := 0; i < s.Len(); i++ {
+				l.Index(i).Set(s.Index(i))
+				x.object(l.Index(i), s.Index(i), k.keys, fmt.Sprintf("%s[%d].", path, i))
+			}
+			d.Set(l)
+		}
+	}
+}
+
+// value is raw expanded and normalized, checked again when it held a
+// reference.
+func (x *expander) value(path, raw string, k *key) string {
+	if !strings.Contains(raw, "$") {
+		return raw
+	}
+	v := Expand(raw, x.vars)
+	if k.norm != nil && v != "" {
+		v = k.norm(v)
+	}
+	if k.check != nil && strings.Contains(raw, "${") {
+		x.check(path, k.check, v)
+	}
+	return v
+}
+
+func (x *expander) check(path string, fn func(string) error, v string) {
+	if err := fn(v); err != nil {
+		x.errs = append(x.errs, &Error{Range: x.pos[path], Msg: fmt.Sprintf("%s (after expanding args): %v", path, err)})
+	}
 }

@@ -80,7 +80,8 @@ func FuzzParse(f *testing.F) {
 			}
 			// Exercising the accessors must not panic either.
 			_ = tg.BinaryName("example.com/m/v2")
-			_, _ = file.Pos(tg, "main")
+			_, _ = tg.Pos(&tg.Main)
+			_ = tg.Where(&tg.Build.Env, "GOFLAGS")
 		}
 	})
 }

@@ -2,8 +2,6 @@ package spec
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 )
 
 // JSONSchema is the JSON Schema (draft 2020-12) of the Slimfile format, for
@@ -12,14 +10,11 @@ import (
 // root is its output (kept current by a test).
 func JSONSchema() ([]byte, error) {
 	top := map[string]any{}
-	for _, k := range slices.Sorted(maps.Keys(topFields)) {
-		if _, inTarget := targetFields[k]; inTarget {
-			continue
-		}
-		top[k] = schemaOf(topFields[k])
+	for _, k := range fileKeys {
+		top[k.name] = schemaOf(k)
 	}
-	top["slimfile"] = map[string]any{"const": Version, "description": topFields["slimfile"].doc}
-	target := objectSchema(targetFields)
+	top["slimfile"] = map[string]any{"const": Version, "description": find(fileKeys, "slimfile").doc}
+	target := objectSchema(targetKeys)
 	allOf := []any{map[string]any{"$ref": "#/$defs/target"}}
 	s := map[string]any{
 		"$schema":     "https://json-schema.org/draft/2020-12/schema",
@@ -40,36 +35,48 @@ func JSONSchema() ([]byte, error) {
 	return json.MarshalIndent(s, "", "  ")
 }
 
-func objectSchema(fields map[string]field) map[string]any {
+func objectSchema(keys []*key) map[string]any {
 	props := map[string]any{}
-	for k, f := range fields {
-		props[k] = schemaOf(f)
+	var required []string
+	for _, k := range keys {
+		props[k.name] = schemaOf(k)
+		if k.required {
+			required = append(required, k.name)
+		}
 	}
-	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
 }
 
-func schemaOf(f field) map[string]any {
+func schemaOf(k *key) map[string]any {
 	var s map[string]any
-	switch f.kind {
-	case kString:
+	switch k.kind {
+	case kString, kMode:
 		s = map[string]any{"type": "string"}
-		if len(f.enum) > 0 {
-			s["enum"] = f.enum
+		if len(k.enum) > 0 {
+			s["enum"] = k.enum
+		}
+		if k.hasDef {
+			s["default"] = k.def
 		}
 	case kInt:
 		s = map[string]any{"type": "integer"}
 	case kBool:
 		s = map[string]any{"type": "boolean"}
+		if k.hasDef {
+			s["default"] = k.def == "true"
+		}
 	case kList:
 		s = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
-	case kMap:
+	case kMap, kArgs:
 		s = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}}}
 	case kObject:
-		s = objectSchema(f.fields)
-	case kFiles:
-		item := objectSchema(fileCopyFields)
-		item["required"] = []string{"src", "dst"}
-		s = map[string]any{"type": "array", "items": item}
+		s = objectSchema(k.keys)
+	case kObjects:
+		s = map[string]any{"type": "array", "items": objectSchema(k.keys)}
 	case kTargets:
 		s = map[string]any{
 			"type":                 "object",
@@ -78,8 +85,8 @@ func schemaOf(f field) map[string]any {
 			"additionalProperties": map[string]any{"anyOf": []any{map[string]any{"$ref": "#/$defs/strict_target"}, map[string]any{"type": "null"}}},
 		}
 	}
-	if f.doc != "" {
-		s["description"] = f.doc
+	if k.doc != "" {
+		s["description"] = k.doc
 	}
 	return s
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"path"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,7 +19,6 @@ var yamlLineRe = regexp.MustCompile(`line ([0-9]+)`)
 // parser holds the state of one Parse call.
 type parser struct {
 	errs Errors
-	pos  map[string]Range
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
@@ -51,36 +50,33 @@ func Parse(data []byte) (*File, error) {
 		return nil, Errors{{Range: Range{Line: 1, Column: 1, EndLine: 1, EndColumn: 1}, Msg: "the Slimfile is empty: it needs at least \"slimfile: 1\""}}
 	}
 	root := doc.Content[0]
-	p := &parser{pos: map[string]Range{}}
+	p := &parser{}
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "a Slimfile is a YAML mapping of keys such as \"slimfile: 1\" and \"main: ./cmd/server\"")
 		return nil, p.errs
 	}
-	f := &File{Source: data, pos: p.pos, Module: "."}
 	if lookup(root, "slimfile") == nil {
 		p.errorf(root, "the key \"slimfile: 1\" is required: it names the format version")
 	}
-	p.checkObject(root, topFields, "")
-	if v := lookup(root, "slimfile"); v != nil && v.Kind == yaml.ScalarNode && v.Tag == "!!int" && v.Value != "1" {
-		p.errorf(v, "slimfile: %s is not a known format version; only 1 exists", v.Value)
-	}
+	p.checkObject(root, topKeys, "")
+	var declared []Arg
 	if a := lookup(root, "args"); a != nil && a.Kind == yaml.MappingNode {
-		f.Args = args(a)
+		declared = args(a)
 	}
-	p.checkArgRefs(root, f.Args)
+	p.checkArgRefs(root, declared)
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
 	}
-	f.Go = scalar(lookup(root, "go"))
-	f.Toolchain = scalar(lookup(root, "toolchain"))
-	if m := scalar(lookup(root, "module")); m != "" {
-		f.Module = path.Clean(m)
-	}
-	f.Targets = p.targets(root)
-	if len(p.errs) > 0 {
-		return nil, p.errs.sorted()
-	}
-	return f, nil
+	return decodeFile(&File{Source: data, Args: declared}, root), nil
+}
+
+// decodeFile fills f from its validated root mapping: the top-level values
+// and the targets.
+func decodeFile(f *File, root *yaml.Node) *File {
+	f.pos = positions{}
+	decode(reflect.ValueOf(f).Elem(), fileKeys, root, "", f.pos)
+	f.Targets = targets(root, f.pos["slimfile"])
+	return f
 }
 
 // yamlError turns a yaml.v3 syntax error into an Error at its line.
@@ -95,9 +91,9 @@ func yamlError(err error) error {
 	return Errors{{Range: Range{Line: line, Column: 1, EndLine: line, EndColumn: 1}, Msg: "not valid YAML: " + msg}}
 }
 
-// checkObject validates a mapping against its fields and records the
-// position of every value under prefix.
-func (p *parser) checkObject(n *yaml.Node, fields map[string]field, prefix string) {
+// checkObject validates a mapping against its keys. prefix is the key
+// path of the mapping, for messages.
+func (p *parser) checkObject(n *yaml.Node, keys []*key, prefix string) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -110,158 +106,182 @@ func (p *parser) checkObject(n *yaml.Node, fields map[string]field, prefix strin
 			continue
 		}
 		seen[k.Value] = true
-		fd, ok := fields[k.Value]
-		if !ok {
-			if s := suggest.Nearest(k.Value, keysOf(fields)); s != "" {
+		kd := find(keys, k.Value)
+		if kd == nil {
+			if s := suggest.Nearest(k.Value, names(keys)); s != "" {
 				p.errorf(k, "unknown key %q; did you mean %q?", prefix+k.Value, prefix+s)
 			} else {
-				p.errorf(k, "unknown key %q; valid keys here: %s", prefix+k.Value, strings.Join(keysOf(fields), ", "))
+				p.errorf(k, "unknown key %q; valid keys here: %s", prefix+k.Value, strings.Join(names(keys), ", "))
 			}
 			continue
 		}
-		p.pos[prefix+k.Value] = nodeRange(v)
-		p.checkValue(v, fd, prefix+k.Value)
+		p.checkValue(v, kd, prefix+k.Value)
+	}
+	for _, kd := range keys {
+		if kd.required && lookup(n, kd.name) == nil {
+			p.errorf(n, "%s needs %q", strings.TrimSuffix(prefix, "."), kd.name)
+		}
 	}
 }
 
-func (p *parser) checkValue(v *yaml.Node, fd field, key string) {
+// checkValue validates the value v of key kd, at key path path.
+func (p *parser) checkValue(v *yaml.Node, kd *key, path string) {
 	if v.Kind == yaml.AliasNode {
 		v = v.Alias
 	}
-	switch fd.kind {
+	switch kd.kind {
 	case kString:
-		if s, ok := p.str(v, key); ok {
-			p.checkString(v, s, fd)
+		if s, ok := p.str(v, path); ok {
+			p.checkString(v, s, kd.check)
+		}
+	case kMode:
+		if s, ok := p.str(v, path); ok {
+			if strings.Contains(s, "$") {
+				p.errorf(v, "%s cannot use ${ARG}: write the value itself", path)
+				return
+			}
+			p.checkString(v, s, kd.check)
 		}
 	case kInt:
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
-			p.errorf(v, "%s must be a whole number", key)
+			p.errorf(v, "%s must be a whole number", path)
+			return
 		}
+		p.checkString(v, v.Value, kd.check)
 	case kBool:
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
-			p.errorf(v, "%s must be true or false", key)
-		} else if key == "build.cgo" || strings.HasSuffix(key, ".build.cgo") {
-			if v.Value == "true" {
-				p.errorf(v, "build.cgo: true is not supported: Slimfile v1 builds static binaries only (CGO_ENABLED=0)")
-			}
+			p.errorf(v, "%s must be true or false", path)
+			return
 		}
+		p.checkString(v, v.Value, kd.check)
 	case kList:
 		if v.Kind != yaml.SequenceNode {
-			p.errorf(v, "%s must be a list, such as [a, b]", key)
+			p.errorf(v, "%s must be a list, such as [a, b]", path)
 			return
 		}
 		for i, e := range v.Content {
-			ek := fmt.Sprintf("%s[%d]", key, i)
-			p.pos[ek] = nodeRange(e)
-			if s, ok := p.str(e, ek); ok {
-				p.checkString(e, s, fd)
+			ep := fmt.Sprintf("%s[%d]", path, i)
+			if s, ok := p.str(e, ep); ok {
+				p.checkString(e, s, kd.check)
 			}
 		}
-	case kMap:
-		if v.Kind != yaml.MappingNode {
-			p.errorf(v, "%s must be a mapping of names to values", key)
-			return
-		}
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			k, e := v.Content[i], v.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				p.errorf(k, "%s: keys must be plain names", key)
-				continue
-			}
-			if seen[k.Value] {
-				p.errorf(k, "%s: %q is set twice", key, k.Value)
-				continue
-			}
-			seen[k.Value] = true
-			if fd.check != nil {
-				if err := fd.check(k.Value); err != nil {
-					p.errorf(k, "%s: %v", key, err)
-				}
-			}
-			if fd.entry != nil && !strings.Contains(e.Value, "${") {
-				if err := fd.entry(k.Value, e.Value); err != nil {
-					p.errorf(k, "%s: %v", key, err)
-				}
-			}
-			p.pos[key+"."+k.Value] = nodeRange(e)
-			if e.Kind != yaml.ScalarNode || (e.Tag == "!!null" && key != "args" && !strings.HasSuffix(key, ".args")) {
-				p.errorf(e, "%s.%s must be a single value", key, k.Value)
-			}
-		}
+	case kMap, kArgs:
+		p.checkMap(v, kd, path)
 	case kObject:
 		if v.Kind != yaml.MappingNode {
-			p.errorf(v, "%s must be a mapping with keys %s", key, strings.Join(keysOf(fd.fields), ", "))
+			p.errorf(v, "%s must be a mapping with keys %s", path, strings.Join(names(kd.keys), ", "))
 			return
 		}
-		p.checkObject(v, fd.fields, key+".")
-	case kFiles:
+		p.checkObject(v, kd.keys, path+".")
+	case kObjects:
+		shape := "{" + strings.Join(fieldNames(kd.keys), ", ") + "}"
 		if v.Kind != yaml.SequenceNode {
-			p.errorf(v, "%s must be a list of {src, dst, mode}", key)
+			p.errorf(v, "%s must be a list of %s", path, shape)
 			return
 		}
 		for i, e := range v.Content {
-			ek := fmt.Sprintf("%s[%d]", key, i)
+			ep := fmt.Sprintf("%s[%d]", path, i)
 			if e.Kind != yaml.MappingNode {
-				p.errorf(e, "%s must be a mapping {src: ..., dst: ..., mode: ...}", ek)
+				p.errorf(e, "%s must be a mapping {%s: ...}", ep, strings.Join(fieldNames(kd.keys), ": ..., "))
 				continue
 			}
-			p.checkObject(e, fileCopyFields, ek+".")
-			if m := lookup(e, "mode"); m != nil && strings.Contains(m.Value, "$") {
-				p.errorf(m, "%s.mode cannot use ${ARG}: write the octal mode itself", ek)
-			}
-			for _, req := range []string{"src", "dst"} {
-				if lookup(e, req) == nil {
-					p.errorf(e, "%s needs %q", ek, req)
-				}
-			}
+			p.checkObject(e, kd.keys, ep+".")
 		}
 	case kTargets:
-		if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-			p.errorf(v, "targets must be a mapping of target names to targets")
-			return
+		p.checkTargets(v)
+	}
+}
+
+// checkMap validates a mapping of names to single values (kMap), or to
+// arg defaults, which may be empty (kArgs).
+func (p *parser) checkMap(v *yaml.Node, kd *key, path string) {
+	if v.Kind != yaml.MappingNode {
+		p.errorf(v, "%s must be a mapping of names to values", path)
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, e := v.Content[i], v.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, "%s: keys must be plain names", path)
+			continue
 		}
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			k, t := v.Content[i], v.Content[i+1]
-			if seen[k.Value] {
-				p.errorf(k, "target %q is defined twice", k.Value)
-				continue
-			}
-			seen[k.Value] = true
-			if !targetRe.MatchString(k.Value) {
-				p.errorf(k, "target name %q must be letters, digits, - and _", k.Value)
-			}
-			if t.Kind == yaml.ScalarNode && t.Tag == "!!null" {
-				continue // a target that inherits everything
-			}
-			if t.Kind != yaml.MappingNode {
-				p.errorf(t, "target %q must be a mapping of keys such as main and binary", k.Value)
-				continue
-			}
-			p.checkObject(t, targetFields, "targets."+k.Value+".")
+		if seen[k.Value] {
+			p.errorf(k, "%s: %q is set twice", path, k.Value)
+			continue
 		}
+		seen[k.Value] = true
+		if kd.names != nil {
+			if err := kd.names(k.Value); err != nil {
+				p.errorf(k, "%s: %v", path, err)
+			}
+		}
+		if kd.entry != nil && !strings.Contains(e.Value, "${") {
+			if err := kd.entry(k.Value, e.Value); err != nil {
+				p.errorf(k, "%s: %v", path, err)
+			}
+		}
+		if e.Kind != yaml.ScalarNode || (e.Tag == "!!null" && kd.kind != kArgs) {
+			p.errorf(e, "%s.%s must be a single value", path, k.Value)
+		}
+	}
+}
+
+// checkTargets validates the targets mapping: names, and each target's keys.
+func (p *parser) checkTargets(v *yaml.Node) {
+	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
+		p.errorf(v, "targets must be a mapping of target names to targets")
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, t := v.Content[i], v.Content[i+1]
+		if seen[k.Value] {
+			p.errorf(k, "target %q is defined twice", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if !targetRe.MatchString(k.Value) {
+			p.errorf(k, "target name %q must be letters, digits, - and _", k.Value)
+		}
+		if t.Kind == yaml.ScalarNode && t.Tag == "!!null" {
+			continue // a target that inherits everything
+		}
+		if t.Kind != yaml.MappingNode {
+			p.errorf(t, "target %q must be a mapping of keys such as main and binary", k.Value)
+			continue
+		}
+		p.checkObject(t, targetKeys, "targets."+k.Value+".")
 	}
 }
 
 // str returns the string value of a scalar, reporting non-scalars.
-func (p *parser) str(v *yaml.Node, key string) (string, bool) {
+func (p *parser) str(v *yaml.Node, path string) (string, bool) {
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-		p.errorf(v, "%s must be a single value", key)
+		p.errorf(v, "%s must be a single value", path)
 		return "", false
 	}
 	return v.Value, true
 }
 
-// checkString runs a field's value check, unless the value holds ${ARG}
+// checkString runs a key's value check, unless the value holds ${ARG}
 // references; those are checked again once expanded.
-func (p *parser) checkString(v *yaml.Node, s string, fd field) {
-	if fd.check == nil || fd.kind == kMap || strings.Contains(s, "${") {
+func (p *parser) checkString(v *yaml.Node, s string, check func(string) error) {
+	if check == nil || strings.Contains(s, "${") {
 		return
 	}
-	if err := fd.check(s); err != nil {
+	if err := check(s); err != nil {
 		p.errorf(v, "%v", err)
 	}
+}
+
+// fieldNames are the names of keys in field order.
+func fieldNames(keys []*key) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, k.name)
+	}
+	return out
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {

@@ -127,11 +127,14 @@ func TestParseMinimal(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
 		}
 	}
-	if _, ok := f.Pos(tg, "main"); ok {
+	if _, ok := tg.Pos(&tg.Main); ok {
 		t.Errorf("Pos(main) reported a position for a key that was not written")
 	}
-	if r, ok := f.Pos(tg, "slimfile"); !ok || r.Line != 1 || r.Column != 11 {
+	if r, ok := f.Pos(&f.Version); !ok || r.Line != 1 || r.Column != 11 {
 		t.Errorf("Pos(slimfile) = %+v, %v; want line 1 column 11", r, ok)
+	}
+	if r := tg.Where(&tg.Main); r.Line != 1 || r.Column != 11 {
+		t.Errorf("Where(main) = %+v; want the slimfile line, line 1 column 11", r)
 	}
 }
 
@@ -248,18 +251,20 @@ func TestParseEveryKey(t *testing.T) {
 	// Every value keeps its position.
 	positions := []struct {
 		key       string
+		at        func() (spec.Range, bool)
 		line, col int
 	}{
-		{"main", 5, 7},
-		{"platforms[1]", 7, 26},
-		{"build.env.GOEXPERIMENT", 17, 19},
-		{"build.strip", 18, 10},
-		{"image.user", 25, 9},
-		{"image.expose[1]", 33, 20},
-		{"security.apparmor", 42, 13},
+		{"main", func() (spec.Range, bool) { return tg.Pos(&tg.Main) }, 5, 7},
+		{"platforms[1]", func() (spec.Range, bool) { return tg.Pos(&tg.Platforms[1]) }, 7, 26},
+		{"build.env.GOEXPERIMENT", func() (spec.Range, bool) { return tg.Pos(&tg.Build.Env, "GOEXPERIMENT") }, 17, 19},
+		{"build.strip", func() (spec.Range, bool) { return tg.Pos(&tg.Build.Strip) }, 18, 10},
+		{"image.user", func() (spec.Range, bool) { return tg.Pos(&tg.Image.User) }, 25, 9},
+		{"image.expose[1]", func() (spec.Range, bool) { return tg.Pos(&tg.Image.Expose[1]) }, 33, 20},
+		{"image.files[0].dst", func() (spec.Range, bool) { return tg.Pos(&tg.Image.Files[0].Dst) }, 29, 35},
+		{"security.apparmor", func() (spec.Range, bool) { return tg.Pos(&tg.Security.Apparmor) }, 42, 13},
 	}
 	for _, p := range positions {
-		r, ok := f.Pos(tg, p.key)
+		r, ok := p.at()
 		if !ok || r.Line != p.line || r.Column != p.col {
 			t.Errorf("Pos(%s) = %+v, %v; want line %d column %d", p.key, r, ok, p.line, p.col)
 		}
@@ -387,8 +392,8 @@ func TestParseTargetsInherit(t *testing.T) {
 	if want := []string{"8080"}; !reflect.DeepEqual(api.Image.Expose, want) {
 		t.Errorf("api.Image.Expose = %q, want inherited %q", api.Image.Expose, want)
 	}
-	if api.Pos.Line != 12 || api.Pos.Column != 3 {
-		t.Errorf("api.Pos = %+v, want line 12 column 3", api.Pos)
+	if api.Defined.Line != 12 || api.Defined.Column != 3 {
+		t.Errorf("api.Defined = %+v, want line 12 column 3", api.Defined)
 	}
 
 	worker := mustTarget(t, f, "worker")
@@ -430,18 +435,19 @@ func TestParseTargetsInherit(t *testing.T) {
 	positions := []struct {
 		target    *spec.Target
 		key       string
+		at        func(t *spec.Target) (spec.Range, bool)
 		line, col int
 	}{
-		{api, "main", 13, 11},
-		{api, "build.env.B", 17, 16},
-		{api, "build.env.A", 6, 12},
-		{worker, "main", 2, 7},
-		{worker, "platforms[1]", 3, 26},
-		{tool, "image.user", 23, 19},
-		{tool, "image.labels", 10, 11},
+		{api, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Main) }, 13, 11},
+		{api, "build.env.B", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Build.Env, "B") }, 17, 16},
+		{api, "build.env.A", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Build.Env, "A") }, 6, 12},
+		{worker, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Main) }, 2, 7},
+		{worker, "platforms[1]", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Platforms[1]) }, 3, 26},
+		{tool, "image.user", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Image.User) }, 23, 19},
+		{tool, "image.labels", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Image.Labels) }, 10, 11},
 	}
 	for _, p := range positions {
-		r, ok := f.Pos(p.target, p.key)
+		r, ok := p.at(p.target)
 		if !ok || r.Line != p.line || r.Column != p.col {
 			t.Errorf("Pos(%s, %s) = %+v, %v; want line %d column %d", p.target.Name, p.key, r, ok, p.line, p.col)
 		}

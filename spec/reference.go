@@ -2,8 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -13,49 +11,54 @@ import (
 func Reference() string {
 	var b strings.Builder
 	b.WriteString("# Slimfile v1 key reference\n\n")
-	b.WriteString("Generated from `spec/schema.go` (`go test ./spec -update` rewrites it); the\n")
-	b.WriteString("contract with defaults and meanings in full is `shared/slimfile.md`.\n")
-	section := func(title, prefix string, fields map[string]field) {
-		fmt.Fprintf(&b, "\n## %s\n\n| key | type | meaning |\n|---|---|---|\n", title)
-		for _, k := range slices.Sorted(maps.Keys(fields)) {
-			f := fields[k]
-			fmt.Fprintf(&b, "| `%s%s` | %s | %s |\n", prefix, k, kindName(f), strings.ReplaceAll(f.doc, "|", `\|`))
+	b.WriteString("Generated from the key tags of `spec/types.go` (`go test ./spec -update`\n")
+	b.WriteString("rewrites it); the contract with meanings in full is `shared/slimfile.md`.\n")
+	section := func(title, prefix string, keys []*key) {
+		fmt.Fprintf(&b, "\n## %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n", title)
+		for _, k := range sortedKeys(keys) {
+			def := ""
+			if k.hasDef {
+				def = "`" + k.def + "`"
+			}
+			fmt.Fprintf(&b, "| `%s%s` | %s | %s | %s |\n", prefix, k.name, kindName(k), def, strings.ReplaceAll(k.doc, "|", `\|`))
 		}
 	}
-	top := map[string]field{}
-	for k, f := range topFields {
-		if _, ok := targetFields[k]; !ok {
-			top[k] = f
+	section("Top level only", "", fileKeys)
+	section("Top level or per target", "", targetKeys)
+	for _, k := range targetKeys {
+		if k.kind == kObject {
+			section(k.name, k.name+".", k.keys)
+			for _, sub := range k.keys {
+				if sub.kind == kObjects {
+					section(k.name+"."+sub.name+" entries", "", sub.keys)
+				}
+			}
 		}
 	}
-	section("Top level only", "", top)
-	section("Top level or per target", "", targetFields)
-	section("build", "build.", buildFields)
-	section("image", "image.", imageFields)
-	section("image.files entries", "", fileCopyFields)
-	section("security", "security.", securityFields)
 	return b.String()
 }
 
-func kindName(f field) string {
-	switch f.kind {
+func kindName(k *key) string {
+	switch k.kind {
 	case kString:
-		if len(f.enum) > 0 {
-			return strings.Join(f.enum, " \\| ")
+		if len(k.enum) > 0 {
+			return strings.Join(k.enum, " \\| ")
 		}
 		return "string"
+	case kMode:
+		return "octal string"
 	case kInt:
 		return "int"
 	case kBool:
 		return "bool"
 	case kList:
 		return "list of strings"
-	case kMap:
+	case kMap, kArgs:
 		return "map of strings"
 	case kObject:
 		return "map"
-	case kFiles:
-		return "list of {src, dst, mode}"
+	case kObjects:
+		return "list of {" + strings.Join(fieldNames(k.keys), ", ") + "}"
 	case kTargets:
 		return "map of name to target"
 	}

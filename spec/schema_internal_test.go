@@ -4,54 +4,73 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"maps"
 	"os"
 	"reflect"
-	"slices"
+	"strings"
 	"testing"
 )
 
 var update = flag.Bool("update", false, "rewrite slimfile.schema.json and docs/reference.md")
 
-// TestKeysMatchTypes keeps the key tree (which drives parsing, the JSON
-// Schema and the reference) and the Go types in step: every key has a
-// field tagged with it and every tagged field a key.
-func TestKeysMatchTypes(t *testing.T) {
-	topOnly := map[string]field{}
-	for k, f := range topFields {
-		if _, ok := targetFields[k]; !ok && k != "slimfile" {
-			topOnly[k] = f
+// TestKeyTree checks the tree read from the types' tags: every key has a
+// doc line, a default that decodes and passes its own check, and a kind
+// its default can be written in; mappings of keys have keys.
+func TestKeyTree(t *testing.T) {
+	var walk func(prefix string, keys []*key)
+	walk = func(prefix string, keys []*key) {
+		for _, k := range keys {
+			name := prefix + k.name
+			if k.doc == "" {
+				t.Errorf("key %q has no doc", name)
+			}
+			if strings.Contains(k.doc, "default true") || strings.Contains(k.doc, "(the default)") {
+				t.Errorf("key %q: its doc repeats its default in prose; the default tag says it", name)
+			}
+			if k.hasDef {
+				switch k.kind {
+				case kString:
+					if k.check != nil {
+						if err := k.check(k.def); err != nil {
+							t.Errorf("key %q: default %q fails its own check: %v", name, k.def, err)
+						}
+					}
+				case kBool:
+					if k.def != "true" && k.def != "false" {
+						t.Errorf("key %q: default %q is not a bool", name, k.def)
+					}
+				default:
+					t.Errorf("key %q: a default for this kind is not applied", name)
+				}
+			}
+			if (k.kind == kObject || k.kind == kObjects) && len(k.keys) == 0 {
+				t.Errorf("key %q holds no keys", name)
+			}
+			walk(name+".", k.keys)
 		}
 	}
-	for _, c := range []struct {
-		name   string
-		fields map[string]field
-		typ    any
-	}{
-		{"top level", topOnly, File{}},
-		{"target", targetFields, Target{}},
-		{"build", buildFields, Build{}},
-		{"image", imageFields, Image{}},
-		{"security", securityFields, Security{}},
-		{"image.files", fileCopyFields, FileCopy{}},
-	} {
-		var tagged []string
-		rt := reflect.TypeOf(c.typ)
-		for i := 0; i < rt.NumField(); i++ {
-			if k := rt.Field(i).Tag.Get("key"); k != "" {
-				tagged = append(tagged, k)
-			}
+	walk("", topKeys)
+	// The top level has the target keys too, once each.
+	seen := map[string]bool{}
+	for _, k := range topKeys {
+		if seen[k.name] {
+			t.Errorf("top-level key %q is defined twice", k.name)
 		}
-		slices.Sort(tagged)
-		if keys := slices.Sorted(maps.Keys(c.fields)); !slices.Equal(keys, tagged) {
-			t.Errorf("%s: keys %v, but %T fields are tagged %v", c.name, keys, c.typ, tagged)
-		}
-		for k, f := range c.fields {
-			if f.doc == "" {
-				t.Errorf("%s: key %q has no doc", c.name, k)
-			}
-		}
+		seen[k.name] = true
 	}
+}
+
+// TestUnknownCheckPanics: a tag naming a check that does not exist is
+// found when the package loads, not when a Slimfile uses the key.
+func TestUnknownCheckPanics(t *testing.T) {
+	type bad struct {
+		V string `key:"v" check:"no-such-check"`
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("keysOf accepted a tag naming an unknown check")
+		}
+	}()
+	keysOf(reflect.TypeFor[bad]())
 }
 
 // TestGeneratedFiles checks that slimfile.schema.json and docs/reference.md

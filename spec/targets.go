@@ -1,9 +1,9 @@
 package spec
 
 import (
-	"path"
+	"fmt"
+	"reflect"
 	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -14,22 +14,21 @@ const DefaultTarget = "default"
 // targets resolves every target: a target's mapping is merged over the
 // top-level keys it may set (maps merge key by key, lists and scalars
 // replace), then decoded.
-func (p *parser) targets(root *yaml.Node) []*Target {
+func targets(root *yaml.Node, version Range) []*Target {
 	top := &yaml.Node{Kind: yaml.MappingNode}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if _, ok := targetFields[root.Content[i].Value]; ok {
+		if find(targetKeys, root.Content[i].Value) != nil {
 			top.Content = append(top.Content, root.Content[i], root.Content[i+1])
 		}
 	}
 	tn := lookup(root, "targets")
 	if tn == nil {
-		return []*Target{decodeTarget(DefaultTarget, "", top, nodeRange(root))}
+		return []*Target{decodeTarget(DefaultTarget, top, nodeRange(root), version)}
 	}
 	var out []*Target
 	for i := 0; i+1 < len(tn.Content); i += 2 {
 		k, v := tn.Content[i], tn.Content[i+1]
-		merged := merge(top, v)
-		out = append(out, decodeTarget(k.Value, "targets."+k.Value+".", merged, nodeRange(k)))
+		out = append(out, decodeTarget(k.Value, merge(top, v), nodeRange(k), version))
 	}
 	return out
 }
@@ -65,102 +64,82 @@ func merge(base, over *yaml.Node) *yaml.Node {
 }
 
 // decodeTarget fills a Target from a validated mapping, applying defaults.
-func decodeTarget(name, prefix string, n *yaml.Node, pos Range) *Target {
-	t := &Target{Name: name, Pos: pos, path: prefix, Main: "."}
-	if s := scalar(lookup(n, "main")); s != "" {
-		t.Main = cleanMain(s)
-	}
-	t.Binary = scalar(lookup(n, "binary"))
-	t.Platforms = list(lookup(n, "platforms"))
-
-	b := lookup(n, "build")
-	t.Build = Build{
-		Tags:     list(lookup(b, "tags")),
-		Ldflags:  list(lookup(b, "ldflags")),
-		Gcflags:  list(lookup(b, "gcflags")),
-		Env:      strMap(lookup(b, "env")),
-		Strip:    boolOr(lookup(b, "strip"), true),
-		Trimpath: boolOr(lookup(b, "trimpath"), true),
-		Compress: strOr(lookup(b, "compress"), "none"),
-		Private:  list(lookup(b, "private")),
-		Goproxy:  scalar(lookup(b, "goproxy")),
-	}
-
-	im := lookup(n, "image")
-	t.Image = Image{
-		Base:        strOr(lookup(im, "base"), "scratch"),
-		User:        strOr(lookup(im, "user"), "nonroot"),
-		Certs:       boolOr(lookup(im, "certs"), true),
-		Tzdata:      boolOr(lookup(im, "tzdata"), true),
-		Env:         strMap(lookup(im, "env")),
-		Expose:      list(lookup(im, "expose")),
-		Workdir:     strOr(lookup(im, "workdir"), "/"),
-		Entrypoint:  list(lookup(im, "entrypoint")),
-		Cmd:         list(lookup(im, "cmd")),
-		Labels:      strMap(lookup(im, "labels")),
-		Annotations: strMap(lookup(im, "annotations")),
-		Stopsignal:  scalar(lookup(im, "stopsignal")),
-	}
-	if fs := lookup(im, "files"); fs != nil {
-		for _, e := range fs.Content {
-			fc := FileCopy{Src: scalar(lookup(e, "src")), Dst: scalar(lookup(e, "dst"))}
-			if m, err := parseMode(scalar(lookup(e, "mode"))); err == nil {
-				fc.Mode = m
-			}
-			t.Image.Files = append(t.Image.Files, fc)
-		}
-	}
-
-	sec := lookup(n, "security")
-	t.Security = Security{
-		Seccomp:  strOr(lookup(sec, "seccomp"), "default"),
-		Apparmor: strOr(lookup(sec, "apparmor"), "default"),
-	}
+func decodeTarget(name string, n *yaml.Node, pos, version Range) *Target {
+	t := &Target{Name: name, Defined: pos, pos: positions{}, version: version}
+	decode(reflect.ValueOf(t).Elem(), targetKeys, n, "", t.pos)
 	return t
 }
 
-// cleanMain makes a package path that `go build` reads as a directory:
-// "cmd/api" and "./cmd/api/" both become "./cmd/api".
-func cleanMain(s string) string {
-	c := path.Clean(s)
-	if c == "." {
-		return "."
+// decode fills the struct v from the validated mapping n (nil: nothing
+// written) by keys, applying defaults and norms, and records in pos where
+// each value was written, under prefix.
+func decode(v reflect.Value, keys []*key, n *yaml.Node, prefix string, pos positions) {
+	for _, k := range keys {
+		node := lookup(n, k.name)
+		path := prefix + k.name
+		if node != nil {
+			pos[path] = nodeRange(node)
+		}
+		fv := v.Field(k.field)
+		switch k.kind {
+		case kString:
+			s := scalar(node)
+			if s == "" {
+				s = k.def
+			}
+			if k.norm != nil && s != "" {
+				s = k.norm(s)
+			}
+			fv.SetString(s)
+		case kBool:
+			b, err := strconv.ParseBool(scalar(node))
+			if err != nil {
+				b = k.def == "true"
+			}
+			fv.SetBool(b)
+		case kInt:
+			i, _ := strconv.Atoi(scalar(node))
+			fv.SetInt(int64(i))
+		case kMode:
+			if m, err := parseMode(scalar(node)); err == nil {
+				fv.SetUint(uint64(m))
+			}
+		case kList:
+			if node == nil || node.Kind != yaml.SequenceNode {
+				continue
+			}
+			l := make([]string, 0, len(node.Content))
+			for i, e := range node.Content {
+				pos[fmt.Sprintf("%s[%d]", path, i)] = nodeRange(e)
+				l = append(l, scalar(e))
+			}
+			fv.Set(reflect.ValueOf(l))
+		case kMap:
+			if node == nil || node.Kind != yaml.MappingNode {
+				continue
+			}
+			m := map[string]string{}
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				name, e := node.Content[i].Value, node.Content[i+1]
+				pos[path+"."+name] = nodeRange(e)
+				m[name] = scalar(e)
+			}
+			fv.Set(reflect.ValueOf(m))
+		case kObject:
+			decode(fv, k.keys, node, path+".", pos)
+		case kObjects:
+			if node == nil || node.Kind != yaml.SequenceNode {
+				continue
+			}
+			l := reflect.MakeSlice(fv.Type(), len(node.Content), len(node.Content))
+			for i, e := range node.Content {
+				decode(l.Index(i), k.keys, e, fmt.Sprintf("%s[%d].", path, i), pos)
+			}
+			fv.Set(l)
+		}
 	}
-	return "./" + strings.TrimPrefix(c, "./")
 }
 
-func list(n *yaml.Node) []string {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]string, 0, len(n.Content))
-	for _, e := range n.Content {
-		out = append(out, scalar(e))
-	}
-	return out
-}
-
-func strMap(n *yaml.Node) map[string]string {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := map[string]string{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out[n.Content[i].Value] = scalar(n.Content[i+1])
-	}
-	return out
-}
-
-func strOr(n *yaml.Node, def string) string {
-	if s := scalar(n); s != "" {
-		return s
-	}
-	return def
-}
-
-func boolOr(n *yaml.Node, def bool) bool {
-	if b, err := strconv.ParseBool(scalar(n)); err == nil {
-		return b
-	}
-	return def
-}
+// positions maps the key path of each value written ("main",
+// "image.expose[1]", "build.env.GOFLAGS") to where it was written.
+type positions map[string]Range

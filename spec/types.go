@@ -1,28 +1,46 @@
 // Package spec parses and validates Slimfiles (the v1 format of
 // shared/slimfile.md) into typed targets, keeping the YAML position of every
 // value so errors can point at the Slimfile line that caused them.
+//
+// The types below are the key tree: each field tagged `key` is a Slimfile
+// key, and its other tags say everything the package knows about it, which
+// drives decoding, defaults, ${ARG} expansion and its checks, positions,
+// the JSON Schema and docs/reference.md (see keys.go):
+//
+//	key      the YAML key
+//	doc      one line for the reference and the JSON Schema
+//	default  the value when the key is not written (or written empty)
+//	check    a check of the value, or of each list element (checks in values.go)
+//	names    a check of each name of a mapping
+//	entry    a check of each name and value of a mapping
+//	enum     the closed set of values, checked and published
+//	norm     how a value is normalized, once decoded or expanded
+//	required the key must be written (in a list of mappings)
 package spec
 
 // Version is the only Slimfile format version.
 const Version = 1
 
-// File is a parsed Slimfile.
+// File is a parsed Slimfile. The keys of Target may also be written at its
+// top level, where every target inherits them.
 type File struct {
+	Version int `key:"slimfile" doc:"format version; only 1 exists" check:"version"`
 	// Go is the Go version of the toolchain image; empty means "from go.mod".
-	Go string `key:"go"`
+	Go string `key:"go" check:"go" doc:"Go version of the toolchain image; default: go.mod's toolchain line, else its go line"`
 	// Toolchain is the toolchain image reference; empty means golang:<go>-alpine.
-	Toolchain string `key:"toolchain"`
+	Toolchain string `key:"toolchain" check:"toolchain" doc:"image holding the Go toolchain; default golang:<go>-alpine; the named build context golang replaces it"`
 	// Module is the context directory that holds go.mod, cleaned, "." for the root.
-	Module string `key:"module"`
+	Module string `key:"module" default:"." check:"relpath" norm:"clean" doc:"directory of the build context that holds go.mod"`
 	// Args are the declared build args, in file order.
-	Args []Arg `key:"args"`
+	Args []Arg `key:"args" names:"argdecl" doc:"build args read as ${NAME}, with their defaults; --build-arg overrides; not TARGETPLATFORM, TARGETOS, TARGETARCH or TARGETVARIANT, which are always defined"`
 	// Targets are the resolved targets (inheritance applied), in file order.
 	// A file without `targets` has one target named "default".
-	Targets []*Target `key:"targets"`
+	Targets []*Target `key:"targets" doc:"several images from one Slimfile; each inherits the top-level values it does not set"`
 	// Source is the Slimfile text, for error reporting.
 	Source []byte
 
-	pos map[string]Range
+	// pos holds the position of every top-level-only value written.
+	pos positions
 }
 
 // Arg is a declared build arg.
@@ -36,81 +54,70 @@ type Arg struct {
 // Target is one image the Slimfile describes.
 type Target struct {
 	Name      string
-	Main      string   `key:"main"`
-	Binary    string   `key:"binary"`
-	Platforms []string `key:"platforms"`
-	Build     Build    `key:"build"`
-	Image     Image    `key:"image"`
-	Security  Security `key:"security"`
-	// Pos is the position of the target's key (or of the document root for
-	// the default target).
-	Pos Range
-	// path is the key path prefix of this target's values ("" or "targets.NAME.").
-	path string
+	Main      string   `key:"main" default:"." check:"main" norm:"main" doc:"package to build, relative to module"`
+	Binary    string   `key:"binary" check:"binary" doc:"binary name; default: last element of main (or of the module path), skipping /vN"`
+	Platforms []string `key:"platforms" check:"platform" doc:"platforms built when --platform is not given, os/arch[/variant]"`
+	Build     Build    `key:"build" doc:"how the binary is compiled"`
+	Image     Image    `key:"image" doc:"what the runtime image holds"`
+	Security  Security `key:"security" doc:"confinement profiles shipped with the image"`
+	// Defined is the position of the target's key (or of the document root
+	// for the default target).
+	Defined Range
+
+	// pos holds the position of every value of the target, its own or
+	// inherited; version is the position of the slimfile key.
+	pos     positions
+	version Range
 }
 
 // Build says how the binary is compiled.
 type Build struct {
-	CGO      bool              `key:"cgo"`
-	Tags     []string          `key:"tags"`
-	Ldflags  []string          `key:"ldflags"`
-	Gcflags  []string          `key:"gcflags"`
-	Env      map[string]string `key:"env"`
-	Strip    bool              `key:"strip"`
-	Trimpath bool              `key:"trimpath"`
-	Compress string            `key:"compress"`
-	Private  []string          `key:"private"`
-	Goproxy  string            `key:"goproxy"`
+	CGO      bool              `key:"cgo" check:"nocgo" doc:"CGO_ENABLED; v1 builds static binaries only, so true is an error"`
+	Tags     []string          `key:"tags" doc:"build tags (-tags)"`
+	Ldflags  []string          `key:"ldflags" doc:"linker flags appended after -s -w -buildid="`
+	Gcflags  []string          `key:"gcflags" doc:"compiler flags (-gcflags)"`
+	Env      map[string]string `key:"env" names:"envname" entry:"buildenv" doc:"extra environment for go build (GOEXPERIMENT, GOFLAGS, GOPROXY, ...); not what the frontend derives (GOOS, GOARCH, GOARM, GOAMD64, CGO_ENABLED, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOFLAGS with -toolexec)"`
+	Strip    bool              `key:"strip" default:"true" doc:"drop symbol and DWARF tables (-s -w)"`
+	Trimpath bool              `key:"trimpath" default:"true" doc:"build with -trimpath"`
+	Compress string            `key:"compress" default:"none" enum:"none,upx" doc:"none, or upx to pack the binary after stripping"`
+	Private  []string          `key:"private" doc:"module patterns for GOPRIVATE and GONOSUMDB; credentials from the netrc secret or --ssh default"`
+	Goproxy  string            `key:"goproxy" doc:"GOPROXY for module downloads; default: the toolchain's"`
 }
 
 // Image says what the runtime image holds.
 type Image struct {
-	Base        string            `key:"base"`
-	User        string            `key:"user"`
-	Certs       bool              `key:"certs"`
-	Tzdata      bool              `key:"tzdata"`
-	Files       []FileCopy        `key:"files"`
-	Env         map[string]string `key:"env"`
-	Expose      []string          `key:"expose"`
-	Workdir     string            `key:"workdir"`
-	Entrypoint  []string          `key:"entrypoint"`
-	Cmd         []string          `key:"cmd"`
-	Labels      map[string]string `key:"labels"`
-	Annotations map[string]string `key:"annotations"`
-	Stopsignal  string            `key:"stopsignal"`
+	Base        string            `key:"base" default:"scratch" check:"base" doc:"scratch or an image reference; the named build context base replaces it"`
+	User        string            `key:"user" default:"nonroot" check:"user" doc:"nonroot (65532:65532), root, or uid[:gid]"`
+	Certs       bool              `key:"certs" default:"true" doc:"ship /etc/ssl/certs/ca-certificates.crt and set SSL_CERT_FILE"`
+	Tzdata      bool              `key:"tzdata" default:"true" doc:"ship Go's time zone database and set ZONEINFO"`
+	Files       []FileCopy        `key:"files" doc:"extra files or directories from the build context: {src, dst, mode}"`
+	Env         map[string]string `key:"env" names:"envname" doc:"image environment"`
+	Expose      []string          `key:"expose" check:"port" doc:"exposed ports, port[/tcp|udp]"`
+	Workdir     string            `key:"workdir" default:"/" check:"abspath" doc:"working directory"`
+	Entrypoint  []string          `key:"entrypoint" doc:"entrypoint; default [/usr/local/bin/<binary>]"`
+	Cmd         []string          `key:"cmd" doc:"default arguments"`
+	Labels      map[string]string `key:"labels" doc:"image config labels (merged with --label)"`
+	Annotations map[string]string `key:"annotations" doc:"manifest annotations"`
+	Stopsignal  string            `key:"stopsignal" check:"signal" doc:"stop signal, such as SIGTERM"`
 }
 
 // FileCopy is an extra file or directory copied from the build context.
 type FileCopy struct {
-	Src  string `key:"src"`
-	Dst  string `key:"dst"`
-	Mode uint32 `key:"mode"` // 0: keep the source mode
+	Src  string `key:"src" required:"true" check:"relpath" doc:"path in the build context"`
+	Dst  string `key:"dst" required:"true" check:"abspath" doc:"absolute path in the image"`
+	Mode uint32 `key:"mode" check:"mode" doc:"octal file mode such as \"0640\"; default: the source's"` // 0: keep the source mode
 }
 
 // Security names the confinement profiles shipped with the image.
 type Security struct {
-	Seccomp  string `key:"seccomp"`
-	Apparmor string `key:"apparmor"`
+	Seccomp  string `key:"seccomp" default:"default" check:"seccomp" doc:"default (derived from the binary), go, docker, none, or a profile file in the build context"`
+	Apparmor string `key:"apparmor" default:"default" check:"apparmor" doc:"default, none, or a profile file in the build context"`
 }
 
 // Range is a span of the Slimfile, 1-based lines and columns.
 type Range struct {
 	Line, Column       int
 	EndLine, EndColumn int
-}
-
-// Pos returns the position of the value at a key path such as "main",
-// "build.ldflags" or "image.expose[1]", as resolved for target t (a
-// target's own value, or the top-level one it inherited). ok is false when
-// the key was not written.
-func (f *File) Pos(t *Target, key string) (Range, bool) {
-	if t != nil {
-		if r, ok := f.pos[t.path+key]; ok {
-			return r, true
-		}
-	}
-	r, ok := f.pos[key]
-	return r, ok
 }
 
 // Target returns the target with the given name, or nil.

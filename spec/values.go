@@ -226,3 +226,84 @@ func checkProfile(names ...string) func(string) error {
 		return fmt.Errorf("must be one of %s, or a path in the build context", strings.Join(quoteAll(names), ", "))
 	}
 }
+
+// The named profiles of security.seccomp and security.apparmor; any other
+// value is a file of the build context.
+var (
+	seccompProfiles  = []string{"default", "go", "docker", "none"}
+	apparmorProfiles = []string{"default", "none"}
+)
+
+// ProfileFiles are t's security values that name a file of the build
+// context rather than a named profile, as pointers into t.
+func (t *Target) ProfileFiles() []*string {
+	var out []*string
+	if !slices.Contains(seccompProfiles, t.Security.Seccomp) {
+		out = append(out, &t.Security.Seccomp)
+	}
+	if !slices.Contains(apparmorProfiles, t.Security.Apparmor) {
+		out = append(out, &t.Security.Apparmor)
+	}
+	return out
+}
+
+// checks are the value checks the key tags name (check:"...").
+var checks = map[string]func(string) error{
+	"version":   checkVersion,
+	"go":        checkGoVersion,
+	"toolchain": checkToolchain,
+	"base":      checkBase,
+	"relpath":   checkRelPath,
+	"abspath":   checkAbsPath,
+	"main":      checkMain,
+	"binary":    checkBinary,
+	"platform":  checkPlatform,
+	"user":      checkUser,
+	"port":      checkPort,
+	"signal":    checkSignal,
+	"mode":      checkMode,
+	"nocgo":     checkNoCgo,
+	"seccomp":   checkProfile(seccompProfiles...),
+	"apparmor":  checkProfile(apparmorProfiles...),
+}
+
+// nameChecks check each name of a mapping (names:"...").
+var nameChecks = map[string]func(string) error{
+	"envname": checkEnvName,
+	"argdecl": checkArgDecl,
+}
+
+// entryChecks check each name and value of a mapping (entry:"...").
+var entryChecks = map[string]func(name, value string) error{
+	"buildenv": checkBuildEnv,
+}
+
+// norms normalize values once decoded or expanded (norm:"...").
+var norms = map[string]func(string) string{
+	"main":  cleanMain,
+	"clean": path.Clean,
+}
+
+func checkVersion(s string) error {
+	if s != strconv.Itoa(Version) {
+		return fmt.Errorf("slimfile: %s is not a known format version; only %d exists", s, Version)
+	}
+	return nil
+}
+
+func checkNoCgo(s string) error {
+	if s == "true" {
+		return fmt.Errorf("build.cgo: true is not supported: Slimfile v1 builds static binaries only (CGO_ENABLED=0)")
+	}
+	return nil
+}
+
+// cleanMain makes a package path that `go build` reads as a directory:
+// "cmd/api" and "./cmd/api/" both become "./cmd/api".
+func cleanMain(s string) string {
+	c := path.Clean(s)
+	if c == "." {
+		return "."
+	}
+	return "./" + strings.TrimPrefix(c, "./")
+}

@@ -1,0 +1,49 @@
+package frontend
+
+import (
+	"context"
+	"sync"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/solver/pb"
+
+	"github.com/slimfile/slimfile/spec"
+)
+
+// builder holds what one build request shares across platforms.
+type builder struct {
+	c   client.Client
+	bc  *dockerui.Client
+	f   *spec.File
+	src *dockerui.Source
+	// early waits for go.mod and go.sum read at the context root while
+	// the Slimfile was read (nil for subrequests).
+	early func() *earlyRead
+	// sawGoMod is set when the early read, which .dockerignore does not
+	// filter, found go.mod.
+	sawGoMod bool
+	// files holds the build context files read once (profile files).
+	filesMu sync.Mutex
+	files   map[string][]byte
+}
+
+// locate ties a build step to the Slimfile range r.
+func (b *builder) locate(r spec.Range) llb.ConstraintsOpt {
+	return b.src.SourceMap.Location([]*pb.Range{pbRange(r)})
+}
+
+// warn shows a build warning pointing at the Slimfile range r.
+func (b *builder) warn(ctx context.Context, r spec.Range, msg string) {
+	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}})
+}
+
+// at ties err to the Slimfile value at r: the build's error shows that
+// line (see sourceError).
+func at(err error, r spec.Range) error {
+	if err == nil {
+		return nil
+	}
+	return &spec.ValueError{Range: r, Err: err}
+}

@@ -1,0 +1,260 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// plan is what building one target needs, gathered once before any step
+// runs: the options every platform shares and each platform's result.
+type plan struct {
+	opts      *sllb.Options
+	platforms []ocispecs.Platform
+	results   []*sllb.Result // one per platform, in the same order
+}
+
+// start gathers the plan of building t: the toolchain, go.mod and the
+// build context; the platforms; for each platform the expanded target,
+// its base image and the profile files it names. withFrontend also
+// resolves the frontend's own image, whose binary repacks zoneinfo.zip and
+// derives seccomp profiles; it depends on neither go.mod nor the
+// toolchain, so it is resolved while they are read and resolved (each is
+// a round trip to BuildKit on every build, no-op ones included). The
+// confinement of every platform is checked here, before any step runs.
+func (b *builder) start(ctx context.Context, t *spec.Target, withFrontend bool) (*plan, error) {
+	var own func() (*llb.State, error)
+	if withFrontend {
+		own = b.ownImageAsync(ctx)
+	}
+	opts, err := b.inputs(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := b.platforms(t)
+	if err != nil {
+		return nil, err
+	}
+	ets := make([]*spec.Target, len(ps))
+	for i, p := range ps {
+		if ets[i], err = b.f.Expanded(t, b.argValues(&p)); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.gather(ctx, opts, ets, ps); err != nil {
+		return nil, err
+	}
+	if own != nil {
+		if opts.Frontend, err = own(); err != nil {
+			return nil, err
+		}
+	}
+	pl := &plan{opts: opts, platforms: ps}
+	for i, p := range ps {
+		r, err := sllb.Build(opts, ets[i], p)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := r.Confinement(nil); err != nil {
+			return nil, err
+		}
+		pl.results = append(pl.results, r)
+	}
+	return pl, nil
+}
+
+// gather resolves, for every platform at once, the base image and the
+// profile files of its expanded target.
+func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) error {
+	bases := make([]*resolved, len(ps))
+	eg, ectx := errgroup.WithContext(ctx)
+	for i, p := range ps {
+		eg.Go(func() (err error) {
+			defer recovered(&err)
+			et := ets[i]
+			bases[i], err = b.resolve(ectx, "base", "base", et.Image.Base, p)
+			return at(err, et.Where(&et.Image.Base))
+		})
+	}
+	eg.Go(func() (err error) {
+		defer recovered(&err)
+		opts.ProfileFiles, err = b.profileFiles(ectx, ets)
+		return err
+	})
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	opts.Bases = map[string]*sllb.Base{}
+	for i, p := range ps {
+		if r := bases[i]; r != nil {
+			opts.Bases[sllb.PlatformString(p)] = &sllb.Base{State: r.state, Config: r.config, Ref: r.ref}
+		}
+	}
+	return nil
+}
+
+// profileFiles reads the profile files the targets' security values name
+// (values other than the named profiles), each once.
+func (b *builder) profileFiles(ctx context.Context, ets []*spec.Target) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, et := range ets {
+		for _, v := range et.ProfileFiles() {
+			if _, ok := files[*v]; ok {
+				continue
+			}
+			dt, err := b.readContextFile(ctx, *v)
+			if err != nil {
+				return nil, at(fmt.Errorf("%s: %v", et.Key(v), err), et.Where(v))
+			}
+			files[*v] = dt
+		}
+	}
+	return files, nil
+}
+
+// inputs resolves everything the build graph starts from that does not
+// depend on the target platform.
+func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Options, error) {
+	bp := b.bc.BuildPlatforms[0]
+	mod, confirm, err := b.readGoMod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The main context needs .dockerignore, a round trip to BuildKit on
+	// every build: read it while the toolchain is resolved, and check the
+	// early read of go.mod against it.
+	var (
+		ctxSt     *llb.State
+		ctxErr    error
+		confirmed = true
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		defer recovered(&ctxErr)
+		if ctxSt, ctxErr = b.bc.MainContext(ctx); ctxErr == nil && confirm != nil {
+			confirmed = confirm()
+		}
+	}()
+	goVersion, goErr := b.f.GoVersion(mod)
+	var tc *resolved
+	if goErr == nil {
+		tc, err = b.resolve(ctx, "toolchain", "golang", b.f.ToolchainRef(goVersion), bp)
+	}
+	<-done
+	switch {
+	case !confirmed:
+		// The early read of go.mod was not what the build sees.
+		b.early = nil
+		return b.inputs(ctx, t)
+	case ctxErr != nil:
+		return nil, ctxErr
+	case goErr != nil:
+		return nil, at(goErr, b.f.Where(&b.f.Go))
+	case err != nil:
+		return nil, b.toolchainError(err, goVersion, mod)
+	case tc == nil:
+		return nil, at(errors.New("the toolchain has no Go: name an image that has one"), b.f.Where(&b.f.Toolchain))
+	}
+	o := &sllb.Options{Context: *ctxSt, Module: mod, ModuleDir: b.f.Module, ModuleAt: b.f.Where(&b.f.Module),
+		CacheNS: b.bc.CacheIDNamespace, Epoch: b.epoch(), Locate: b.locate,
+		Labels: b.requestLabels(), BuildLabels: b.bc.Labels,
+		// --no-cache, or --no-cache-filter naming the target.
+		NoCache: b.bc.IsNoCache(t.Name)}
+	if o.CacheNS != "" {
+		o.CacheNS += "/"
+	}
+	if t.Build.Compress == "upx" {
+		if o.UPX, err = b.upx(ctx, t, bp); err != nil {
+			return nil, err
+		}
+	}
+	o.Toolchain, o.GOROOT = tc.state, defaultGOROOT
+	if tc.config != nil {
+		o.GOROOT = gorootFromEnv(tc.config.Config.Env)
+	}
+	return o, nil
+}
+
+// toolchainError says which line chose the toolchain image that could not
+// be resolved: toolchain:, go:, or go.mod's toolchain or go line. (%v, not
+// %w: BuildKit would show the gRPC status in err alone.)
+func (b *builder) toolchainError(err error, goVersion string, mod *spec.GoMod) error {
+	f := b.f
+	switch {
+	case f.Toolchain != "":
+		return at(err, f.Where(&f.Toolchain))
+	case f.Go != "":
+		return at(fmt.Errorf("go: %s: no toolchain image for that version: %v", goVersion, err), f.Where(&f.Go))
+	}
+	line := "go line"
+	if mod != nil && mod.Toolchain != "" && strings.HasPrefix(mod.Toolchain, goVersion) {
+		line = "toolchain line"
+	}
+	return at(fmt.Errorf("go %s, from go.mod's %s: no toolchain image for that version (set go: in the Slimfile to build with another, or toolchain: to name the image): %v", goVersion, line, err), f.Where(&f.Version))
+}
+
+// epoch is SOURCE_DATE_EPOCH when given, else the Unix epoch, so that the
+// same inputs give the same image either way.
+func (b *builder) epoch() time.Time {
+	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC()
+		}
+	}
+	return time.Unix(0, 0).UTC()
+}
+
+// platforms is --platform, else the target's platforms, else the build
+// platform.
+func (b *builder) platforms(t *spec.Target) ([]ocispecs.Platform, error) {
+	return choosePlatforms(b.bc.TargetPlatforms, t, b.argValues(nil), b.bc.BuildPlatforms[0])
+}
+
+// choosePlatforms is given (--platform) when not empty, else t's
+// platforms (expanded with vars), else the build platform, normalized.
+func choosePlatforms(given []ocispecs.Platform, t *spec.Target, vars map[string]string, build ocispecs.Platform) ([]ocispecs.Platform, error) {
+	if len(given) > 0 {
+		return given, nil
+	}
+	if len(t.Platforms) == 0 {
+		return []ocispecs.Platform{platforms.Normalize(build)}, nil
+	}
+	var out []ocispecs.Platform
+	for i := range t.Platforms {
+		p, err := platforms.Parse(spec.Expand(t.Platforms[i], vars))
+		if err != nil {
+			return nil, at(err, t.Where(&t.Platforms[i]))
+		}
+		out = append(out, platforms.Normalize(p))
+	}
+	return out, nil
+}
+
+// argValues is every declared arg's value (default or --build-arg), plus
+// the TARGET* args for platform p.
+func (b *builder) argValues(p *ocispecs.Platform) map[string]string {
+	vars := map[string]string{}
+	for _, a := range b.f.Args {
+		vars[a.Name] = a.Default
+		if v, ok := b.bc.BuildArgs[a.Name]; ok {
+			vars[a.Name] = v
+		}
+	}
+	if p != nil {
+		vars["TARGETPLATFORM"] = platforms.Format(*p)
+		vars["TARGETOS"], vars["TARGETARCH"], vars["TARGETVARIANT"] = p.OS, p.Architecture, p.Variant
+	}
+	return vars
+}

@@ -1,0 +1,111 @@
+package llb
+
+import (
+	"errors"
+	"maps"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/slimfile/slimfile/security"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// Result is everything the result of one target for one platform needs.
+type Result struct {
+	// Target is the target, expanded for Platform.
+	Target   *spec.Target
+	Platform ocispecs.Platform
+	// BinaryName is the binary's file name.
+	BinaryName string
+	// GoBuild is the go build step's output: /<binary> and, when Derived,
+	// the seccomp profile derived from it (DerivedDir/DerivedFile).
+	GoBuild llb.State
+	Derived bool
+	// Binary holds /<binary>, packed when build.compress asks for it.
+	Binary llb.State
+	// Image is the runtime filesystem: base, runtime files, binary.
+	Image llb.State
+	// Base is the runtime base image; nil for scratch.
+	Base *Base
+
+	opts *Options
+}
+
+// Build returns what the result of target t (expanded for p with
+// spec.File.Expanded) on platform p needs: the go mod download, go build
+// and runtime steps, and what makes the image config and the profiles.
+func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
+	goOut, err := compile(o, t, p, download(o, t))
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
+		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o}
+	r.Binary = compress(o, t, p, goOut)
+	r.Image = runtime(o, r.Base, t, p, r.Binary)
+	return r, nil
+}
+
+// Confinement makes the target's seccomp and AppArmor profiles; derived is
+// the profile derived from the binary (read from GoBuild when Derived),
+// nil for the go profile. Profile files come from Options.ProfileFiles. An
+// error points at the security value that caused it.
+func (r *Result) Confinement(derived []byte) (*security.Set, error) {
+	t := r.Target
+	uid, gid := userIDs(t.Image.User)
+	set, err := security.NewSet(security.Options{
+		Seccomp: t.Security.Seccomp, AppArmor: t.Security.Apparmor, Files: r.opts.ProfileFiles, Derived: derived,
+		Binary: r.BinaryName, Exe: path.Join(BinDir, r.BinaryName), UID: uid, GID: gid,
+	})
+	var se *security.Error
+	if errors.As(err, &se) {
+		at := t.Where(&t.Security.Seccomp)
+		if se.Key == "security.apparmor" {
+			at = t.Where(&t.Security.Apparmor)
+		}
+		return nil, &spec.ValueError{Range: at, Err: err}
+	}
+	return set, err
+}
+
+// Config is the image config. Its labels are merged in this order, each
+// overriding the ones before:
+//
+//  1. the base image's;
+//  2. Options.Labels (org.opencontainers.image.* from the build request);
+//  3. the base image's name and digest (org.opencontainers.image.base.*);
+//  4. the confinement's (set: the seccomp and AppArmor profiles);
+//  5. the Slimfile's image.labels;
+//  6. Options.BuildLabels (--label).
+func (r *Result) Config(set *security.Set) *Image {
+	img := imageConfig(r.opts, r.Base, r.Target, r.Platform)
+	labels := maps.Clone(img.Config.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, r.opts.Labels)
+	if r.Base != nil {
+		if name, dgst, ok := strings.Cut(r.Base.Ref, "@"); ok {
+			labels[ocispecs.AnnotationBaseImageName] = name
+			labels[ocispecs.AnnotationBaseImageDigest] = dgst
+		}
+	}
+	if set != nil {
+		maps.Copy(labels, set.Labels())
+	}
+	maps.Copy(labels, r.Target.Image.Labels)
+	maps.Copy(labels, r.opts.BuildLabels)
+	if len(labels) > 0 {
+		img.Config.Labels = labels
+	}
+	return img
+}
+
+// Annotations are the manifest annotations of the image: the Slimfile's
+// image.annotations (--annotation is BuildKit's, applied over them).
+func (r *Result) Annotations() map[string]string {
+	return r.Target.Image.Annotations
+}
