@@ -2,8 +2,11 @@ package frontend
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
+
+	"github.com/moby/patternmatcher"
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
@@ -18,6 +21,7 @@ const (
 	ruleRootUser        = "RootUser"
 	ruleRepeatedLdflags = "LdflagsRepeatDefaults"
 	ruleUnpinnedImage   = "ImageNotPinnedByDigest"
+	ruleIgnoredInput    = "IgnoreFileHidesInput"
 )
 
 var ruleDescriptions = map[string]string{
@@ -25,13 +29,16 @@ var ruleDescriptions = map[string]string{
 	ruleRootUser:        "image.user: root runs the program as root",
 	ruleRepeatedLdflags: "build.ldflags repeats what the frontend passes already",
 	ruleUnpinnedImage:   "an image named without a digest may change between builds",
+	ruleIgnoredInput:    "the build context's ignore file excludes a file the build reads",
 }
 
 // check answers --call=check (BuildKit's frontend.lint subrequest): the
 // Slimfile's errors, as a build would report them, and warnings about
 // values that build but that a reviewer would question, each at its line.
 // parseErr is what parsing (or expanding args) said; f is nil then.
-func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults {
+// excludes are the ignore file's patterns (.dockerignore, or the
+// Slimfile's own).
+func check(f *spec.File, parseErr error, src *dockerui.Source, excludes []string) *lint.LintResults {
 	res := &lint.LintResults{}
 	idx := res.AddSource(src.SourceMap)
 	if parseErr != nil {
@@ -69,7 +76,56 @@ func check(f *spec.File, parseErr error, src *dockerui.Source) *lint.LintResults
 		}
 		unpinned(t.Where(&t.Image.Base), "image.base", t.Image.Base, name)
 	}
+	for _, h := range hiddenInputs(f, excludes) {
+		warn(ruleIgnoredInput, h.at, fmt.Sprintf("%s: the ignore file (%s.dockerignore beside the Slimfile, else .dockerignore) excludes %s, which the build reads; re-include it with a ! line, or give the Slimfile an ignore file of its own", h.key, src.Filename, h.path))
+	}
 	return res
+}
+
+// hidden is a file or directory of the build context that a Slimfile
+// value makes the build read.
+type hidden struct {
+	key, path string
+	at        spec.Range
+}
+
+// hiddenInputs are the files and directories the build reads that the
+// ignore file's patterns exclude: go.mod and go.sum, each target's main
+// package, image.files sources and profile files. Values holding ${ARG}
+// are left out: what they name is known only once expanded.
+func hiddenInputs(f *spec.File, excludes []string) []hidden {
+	if len(excludes) == 0 {
+		return nil
+	}
+	pm, err := patternmatcher.New(excludes)
+	if err != nil {
+		return nil // the build reports a bad ignore file itself
+	}
+	var out []hidden
+	seen := map[string]bool{}
+	add := func(key, p string, r spec.Range) {
+		if strings.Contains(p, "${") || seen[key+" "+p] {
+			return
+		}
+		seen[key+" "+p] = true
+		if hit, err := pm.MatchesOrParentMatches(path.Clean(p)); err == nil && hit {
+			out = append(out, hidden{key: key, path: path.Clean(p), at: r})
+		}
+	}
+	for _, name := range []string{"go.mod", "go.sum"} {
+		add("module", path.Join(f.Module, name), f.Where(&f.Module))
+	}
+	for _, t := range f.Targets {
+		add(t.Key(&t.Main), path.Join(f.Module, t.Main), t.Where(&t.Main))
+		for i := range t.Image.Files {
+			src := &t.Image.Files[i].Src
+			add(t.Key(src), *src, t.Where(src))
+		}
+		for _, v := range t.ProfileFiles() {
+			add(t.Key(v), *v, t.Where(v))
+		}
+	}
+	return out
 }
 
 // repeatedLdflags are the flags of b.Ldflags that the frontend passes

@@ -42,7 +42,7 @@ func TestCheckWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := check(f, nil, source(t, data))
+	res := check(f, nil, source(t, data), nil)
 	if res.Error != nil {
 		t.Fatalf("error %v", res.Error)
 	}
@@ -73,7 +73,7 @@ func TestCheckWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := check(f, nil, source(t, clean)); len(res.Warnings) > 0 || res.Error != nil {
+	if res := check(f, nil, source(t, clean), nil); len(res.Warnings) > 0 || res.Error != nil {
 		t.Errorf("a clean Slimfile: %+v", res)
 	}
 }
@@ -86,7 +86,7 @@ func TestCheckError(t *testing.T) {
 	if err == nil {
 		t.Fatal("no parse error")
 	}
-	res := check(nil, err, source(t, data))
+	res := check(nil, err, source(t, data), nil)
 	if res.Error == nil || !strings.Contains(res.Error.Message, `did you mean "main"`) {
 		t.Fatalf("error %+v", res.Error)
 	}
@@ -99,5 +99,55 @@ func TestCheckError(t *testing.T) {
 	}
 	if code := string(out.Metadata["result.statuscode"]); code != "1" {
 		t.Errorf("status %q, want 1", code)
+	}
+}
+
+// TestCheckIgnoreFile: an ignore file written for another Dockerfile (all
+// but one binary excluded) hides go.mod, go.sum, the main package and the
+// other files the Slimfile names; each is warned about at its line. One
+// that re-includes them gets no warning, nor do values holding ${ARG}.
+func TestCheckIgnoreFile(t *testing.T) {
+	data := strings.Join([]string{
+		"slimfile: 1",           // 1
+		"args: {CFG: app.yaml}", // 2
+		"main: ./cmd/api",       // 3
+		"image:",                // 4
+		"  files:",              // 5
+		"    - {src: config/app.yaml, dst: /etc/app}", // 6
+		"    - {src: \"config/${CFG}\", dst: /etc/b}", // 7
+		"security:",                         // 8
+		"  apparmor: profiles/api.apparmor", // 9
+	}, "\n") + "\n"
+	f, err := spec.Parse([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := check(f, nil, source(t, data), []string{"*", "!coredns"})
+	got := map[string]int32{}
+	for _, w := range res.Warnings {
+		if w.RuleName != ruleIgnoredInput {
+			t.Errorf("unexpected warning %s: %s", w.RuleName, w.Detail)
+			continue
+		}
+		key := strings.SplitN(w.Detail, ":", 2)[0]
+		if !strings.Contains(w.Detail, "Slimfile.dockerignore") {
+			t.Errorf("%s: the warning does not name the Slimfile's own ignore file: %s", key, w.Detail)
+		}
+		got[key+" "+strings.Fields(strings.SplitN(w.Detail, "excludes ", 2)[1])[0]] = w.Location.Ranges[0].Start.Line
+	}
+	want := map[string]int32{"module go.mod,": 1, "module go.sum,": 1, "main cmd/api,": 3, "image.files[0].src config/app.yaml,": 6, "security.apparmor profiles/api.apparmor,": 9}
+	if len(got) != len(want) {
+		t.Errorf("warnings %v, want %v", got, want)
+	}
+	for k, line := range want {
+		if got[k] != line {
+			t.Errorf("%s: at line %d, want %d (got %v)", k, got[k], line, got)
+		}
+	}
+	if res := check(f, nil, source(t, data), []string{"*", "!go.mod", "!go.sum", "!cmd", "!config", "!profiles"}); len(res.Warnings) != 0 {
+		t.Errorf("an ignore file that re-includes the inputs: %+v", res.Warnings)
+	}
+	if res := check(f, nil, source(t, data), []string{"**/*_test.go", ".git"}); len(res.Warnings) != 0 {
+		t.Errorf("a usual ignore file: %+v", res.Warnings)
 	}
 }

@@ -48,7 +48,7 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 	if err != nil {
 		if bc.BuildOpts().Opts["requestid"] == lint.RequestLint {
 			// --call=check reports errors in its own result.
-			return check(nil, err, src).ToResult(nil)
+			return check(nil, err, src, nil).ToResult(nil)
 		}
 		return nil, sourceError(err, src)
 	}
@@ -64,11 +64,15 @@ func Build(ctx context.Context, c client.Client) (_ *client.Result, err error) {
 		ListTargets: func(context.Context) (*targets.List, error) {
 			return listTargets(f, src.Data), nil
 		},
-		Lint: func(context.Context) (*lint.LintResults, error) {
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
 			if _, err := f.Resolved(b.argValues(nil)); err != nil {
-				return check(nil, err, src), nil
+				return check(nil, err, src, nil), nil
 			}
-			return check(f, selErr, src), nil
+			excludes, err := bc.DockerIgnorePatterns(ctx)
+			if err != nil {
+				return check(nil, err, src, nil), nil
+			}
+			return check(f, selErr, src, excludes), nil
 		},
 	}); err != nil || ok {
 		return res, err

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -219,5 +221,34 @@ func TestCallCheck(t *testing.T) {
 	out, err = check(broken)
 	if err == nil || !strings.Contains(out, `did you mean "main"`) || !strings.Contains(out, ">>> mian: .") {
 		t.Errorf("a Slimfile with an error: %v\n%s", err, out)
+	}
+}
+
+// TestCallCheckIgnoreFile: --call=check warns, at the Slimfile's line, when
+// the build context's .dockerignore (written for a release Dockerfile that
+// copies one binary) hides go.mod and the main package; the Slimfile's own
+// ignore file, which BuildKit prefers, silences it.
+func TestCallCheckIgnoreFile(t *testing.T) {
+	t.Parallel()
+	dir := module(t, map[string]string{
+		"Slimfile":        "slimfile: 1\nmain: ./cmd/api\n",
+		".dockerignore":   "*\n!api\n",
+		"go.mod":          "module example.com/x\n\ngo 1.22\n",
+		"cmd/api/main.go": "package main\n\nfunc main() {}\n",
+	})
+	out, err := buildxCall(dir, "check")
+	if err == nil {
+		t.Errorf("--call=check exited 0 with warnings:\n%s", out)
+	}
+	for _, want := range []string{"WARNING: IgnoreFileHidesInput", "excludes go.mod", "excludes cmd/api", ">>> main: ./cmd/api", "Slimfile.dockerignore"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Slimfile.dockerignore"), []byte("**/*_test.go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := buildxCall(dir, "check"); err != nil || !strings.Contains(out, "no warnings found") {
+		t.Errorf("with Slimfile.dockerignore: %v\n%s", err, out)
 	}
 }
