@@ -29,9 +29,13 @@ type builder struct {
 	files   map[string][]byte
 }
 
-// locate ties a build step to the Slimfile range r.
-func (b *builder) locate(r spec.Range) llb.ConstraintsOpt {
-	return b.src.SourceMap.Location([]*pb.Range{pbRange(r)})
+// locate ties a build step to the Slimfile ranges rs.
+func (b *builder) locate(rs ...spec.Range) llb.ConstraintsOpt {
+	var pbs []*pb.Range
+	for _, r := range rs {
+		pbs = append(pbs, pbRange(r))
+	}
+	return b.src.SourceMap.Location(pbs)
 }
 
 // warn shows a build warning pointing at the Slimfile range r.

@@ -458,8 +458,9 @@ func keys[V any](m map[string]V) []string {
 
 // TestInputsThatUsedToSlipThrough: inputs that crashed the frontend, built
 // something that is not a program, or failed far from their cause, each
-// end in a message at the line that caused them (buildx boxes it), before
-// any step runs on them.
+// end in a message at the line that caused them (buildx boxes it): before
+// any step runs on them, or, for an image.files source missing from the
+// build context, from the step that copies it.
 func TestInputsThatUsedToSlipThrough(t *testing.T) {
 	t.Parallel()
 	const main = "package main\n\nfunc main() {}\n"
@@ -484,6 +485,8 @@ func TestInputsThatUsedToSlipThrough(t *testing.T) {
 			[]string{"go.mod is in the build context, but its ignore file excludes it", "Slimfile.dockerignore"}},
 		{"args TARGETARCH", map[string]string{"Slimfile": "slimfile: 1\nargs:\n  TARGETARCH: s390x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
 			[]string{"TARGETARCH is always defined", ">>>   TARGETARCH: s390x"}},
+		{"image.files source missing", map[string]string{"Slimfile": "slimfile: 1\nimage:\n  files:\n    - {src: config/missing.yaml, dst: /etc/app.yaml}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"config/missing.yaml", ">>>     - {src: config/missing.yaml, dst: /etc/app.yaml}"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -51,9 +51,9 @@ type Options struct {
 	// Bases are the runtime base images with their configs, by platform
 	// (PlatformString); a platform without one builds on scratch.
 	Bases map[string]*Base
-	// Locate, when set, ties a step to a range of the Slimfile, so
-	// BuildKit shows that line when the step fails.
-	Locate func(spec.Range) llb.ConstraintsOpt
+	// Locate, when set, ties a step to ranges of the Slimfile, so
+	// BuildKit shows those lines when the step fails.
+	Locate func(...spec.Range) llb.ConstraintsOpt
 	// Labels are labels the frontend knows (org.opencontainers.image.*
 	// from the build request); BuildLabels are --label. See Result.Config
 	// for the order in which labels override each other.

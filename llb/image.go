@@ -102,12 +102,19 @@ func runtime(in *Options, base *Base, t *spec.Target, p ocispecs.Platform, bin l
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
 	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
 		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
-	for _, fc := range t.Image.Files {
+	var srcs []spec.Range
+	for i, fc := range t.Image.Files {
 		fa = fa.Mkdir(path.Dir(fc.Dst), 0o755, llb.WithParents(true)).
 			Copy(in.Context, path.Join("/", fc.Src), fc.Dst, fileCopyInfo(fc, userGID(t.Image.User)))
 		name += ", " + fc.Dst
+		srcs = append(srcs, t.Where(&t.Image.Files[i].Src))
 	}
-	stage := llb.Scratch().File(fa, llb.WithCustomName("stage "+name))
+	opts := []llb.ConstraintsOpt{llb.WithCustomName("stage " + name)}
+	if len(srcs) > 0 && in.Locate != nil {
+		// A source missing from the build context fails this step.
+		opts = append(opts, in.Locate(srcs...))
+	}
+	stage := llb.Scratch().File(fa, opts...)
 	return st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
 }
 
