@@ -575,6 +575,16 @@ func TestParseErrors(t *testing.T) {
 			want: []wantErr{{3, 1, "a Slimfile is one YAML document"}},
 		},
 		{
+			name: "build tags that -tags would split",
+			data: src("slimfile: 1", "build:", "  tags: [netgo, \"a,b\", \"x y\"]"),
+			want: []wantErr{{3, 17, `"a,b" is not a build tag`}, {3, 24, `"x y" is not a build tag`}},
+		},
+		{
+			name: "private patterns that GOPRIVATE would split",
+			data: src("slimfile: 1", "build:", "  private: [\"example.com/a,example.com/b\", \"example.com/[\"]"),
+			want: []wantErr{{3, 13, "is not a module pattern such as"}, {3, 44, "is not a module pattern: syntax error"}},
+		},
+		{
 			name: "an always-defined arg declared",
 			data: src("slimfile: 1", "args:", "  TARGETARCH: s390x"),
 			want: []wantErr{{3, 3, "args: TARGETARCH is always defined"}},

@@ -73,14 +73,14 @@ type Target struct {
 // Build says how the binary is compiled.
 type Build struct {
 	CGO      bool              `key:"cgo" check:"nocgo" doc:"CGO_ENABLED; v1 builds static binaries only, so true is an error"`
-	Tags     []string          `key:"tags" doc:"build tags (-tags)"`
+	Tags     []string          `key:"tags" check:"tag" doc:"build tags (-tags)"`
 	Ldflags  []string          `key:"ldflags" doc:"linker flags appended after -s -w -buildid="`
 	Gcflags  []string          `key:"gcflags" doc:"compiler flags (-gcflags)"`
 	Env      map[string]string `key:"env" names:"envname" entry:"buildenv" doc:"extra environment for go build (GOEXPERIMENT, GOFLAGS, GOPROXY, ...); not what the frontend derives (GOOS, GOARCH, GOARM, GOAMD64, CGO_ENABLED, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOFLAGS with -toolexec)"`
 	Strip    bool              `key:"strip" default:"true" doc:"drop symbol and DWARF tables (-s -w)"`
 	Trimpath bool              `key:"trimpath" default:"true" doc:"build with -trimpath"`
 	Compress string            `key:"compress" default:"none" enum:"none,upx" doc:"none, or upx to pack the binary after stripping"`
-	Private  []string          `key:"private" doc:"module patterns for GOPRIVATE and GONOSUMDB; credentials from the netrc secret or --ssh default"`
+	Private  []string          `key:"private" check:"modpattern" doc:"module patterns for GOPRIVATE and GONOSUMDB; credentials from the netrc secret or --ssh default"`
 	Goproxy  string            `key:"goproxy" doc:"GOPROXY for module downloads; default: the toolchain's"`
 }
 

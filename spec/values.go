@@ -20,6 +20,7 @@ var (
 	userRe      = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
 	portRe      = regexp.MustCompile(`^([0-9]+)(/(tcp|udp))?$`)
 	signalRe    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]+)$`)
+	tagRe       = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
 )
 
 func oneOf(vals ...string) func(string) error {
@@ -249,22 +250,24 @@ func (t *Target) ProfileFiles() []*string {
 
 // checks are the value checks the key tags name (check:"...").
 var checks = map[string]func(string) error{
-	"version":   checkVersion,
-	"go":        checkGoVersion,
-	"toolchain": checkToolchain,
-	"base":      checkBase,
-	"relpath":   checkRelPath,
-	"abspath":   checkAbsPath,
-	"main":      checkMain,
-	"binary":    checkBinary,
-	"platform":  checkPlatform,
-	"user":      checkUser,
-	"port":      checkPort,
-	"signal":    checkSignal,
-	"mode":      checkMode,
-	"nocgo":     checkNoCgo,
-	"seccomp":   checkProfile(seccompProfiles...),
-	"apparmor":  checkProfile(apparmorProfiles...),
+	"version":    checkVersion,
+	"go":         checkGoVersion,
+	"toolchain":  checkToolchain,
+	"base":       checkBase,
+	"relpath":    checkRelPath,
+	"abspath":    checkAbsPath,
+	"main":       checkMain,
+	"binary":     checkBinary,
+	"platform":   checkPlatform,
+	"user":       checkUser,
+	"port":       checkPort,
+	"signal":     checkSignal,
+	"mode":       checkMode,
+	"nocgo":      checkNoCgo,
+	"tag":        checkTag,
+	"modpattern": checkModulePattern,
+	"seccomp":    checkProfile(seccompProfiles...),
+	"apparmor":   checkProfile(apparmorProfiles...),
 }
 
 // nameChecks check each name of a mapping (names:"...").
@@ -287,6 +290,26 @@ var norms = map[string]func(string) string{
 func checkVersion(s string) error {
 	if s != strconv.Itoa(Version) {
 		return fmt.Errorf("slimfile: %s is not a known format version; only %d exists", s, Version)
+	}
+	return nil
+}
+
+// checkTag accepts one build tag: -tags joins the list with commas.
+func checkTag(s string) error {
+	if !tagRe.MatchString(s) {
+		return fmt.Errorf("%q is not a build tag (letters, digits, _ and .; one tag per list element)", s)
+	}
+	return nil
+}
+
+// checkModulePattern accepts one GOPRIVATE pattern (a module path prefix
+// with path.Match globs): the list is joined with commas.
+func checkModulePattern(s string) error {
+	if s == "" || strings.ContainsAny(s, ", \t") {
+		return fmt.Errorf("%q is not a module pattern such as example.com/private/* (one per list element)", s)
+	}
+	if _, err := path.Match(s, ""); err != nil {
+		return fmt.Errorf("%q is not a module pattern: %v", s, err)
 	}
 	return nil
 }
