@@ -8,6 +8,7 @@ import (
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -104,5 +105,40 @@ func TestChoosePlatforms(t *testing.T) {
 	var ve *spec.ValueError
 	if !errors.As(err, &ve) || ve.Range.Line != 3 || ve.Range.Column != 26 {
 		t.Errorf("a bad platform after expansion: %v; want an error at line 3 column 26", err)
+	}
+}
+
+// TestManifestAnnotations: each platform's image.annotations (expanded
+// for it) go to its own manifest when several platforms are built, and to
+// the one manifest otherwise.
+func TestManifestAnnotations(t *testing.T) {
+	f := parse(t, "slimfile: 1", "image: {annotations: {org.example.arch: \"${TARGETARCH}\"}}")
+	var results []*sllb.Result
+	for _, p := range []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}} {
+		et, err := f.Expanded(f.Targets[0], map[string]string{"TARGETARCH": p.Architecture})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := &sllb.Options{Module: &spec.GoMod{Path: "example.com/x"}, ModuleDir: "."}
+		r, err := sllb.Build(opts, et, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, r)
+	}
+	got := map[string]string{}
+	for k, v := range manifestAnnotations(results, true) {
+		got[k] = string(v)
+	}
+	want := map[string]string{"annotation-manifest[linux/amd64].org.example.arch": "amd64", "annotation-manifest[linux/arm64].org.example.arch": "arm64"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("several platforms: %v, want %v", got, want)
+	}
+	got = map[string]string{}
+	for k, v := range manifestAnnotations(results[1:], false) {
+		got[k] = string(v)
+	}
+	if want := map[string]string{"annotation-manifest.org.example.arch": "arm64"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("one platform: %v, want %v", got, want)
 	}
 }

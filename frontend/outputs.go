@@ -62,17 +62,28 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 			return nil, err
 		}
 	}
-	// The image exporter reads manifest annotations from the result.
-	for _, r := range pl.results {
+	for k, v := range manifestAnnotations(pl.results, b.bc.MultiPlatformRequested) {
+		rb.AddMeta(k, v)
+	}
+	return rb.Finalize()
+}
+
+// manifestAnnotations are the result metadata from which the image
+// exporter takes each platform's image.annotations: keyed by platform
+// when several are built (or asked for), else for the one manifest.
+// --annotation is the exporter's own and applies over them.
+func manifestAnnotations(results []*sllb.Result, multi bool) map[string][]byte {
+	out := map[string][]byte{}
+	for _, r := range results {
 		var pp *ocispecs.Platform
-		if b.bc.MultiPlatformRequested {
+		if multi {
 			pp = &r.Platform
 		}
 		for k, v := range r.Annotations() {
-			rb.AddMeta(exptypes.AnnotationManifestKey(pp, k), []byte(v))
+			out[exptypes.AnnotationManifestKey(pp, k)] = []byte(v)
 		}
 	}
-	return rb.Finalize()
+	return out
 }
 
 // binaries builds t's binaries for every platform into one directory per
