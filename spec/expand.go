@@ -33,7 +33,8 @@ func (p *parser) checkArgRefs(root *yaml.Node, declared []Arg) {
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i+1], skip || (n == root && n.Content[i].Value == "args"))
+				k := find(topKeys, n.Content[i].Value)
+				walk(n.Content[i+1], skip || (n == root && k != nil && k.kind == kArgs))
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
