@@ -7,14 +7,10 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,45 +21,6 @@ import (
 	"github.com/slimfile/slimfile/integration/oci"
 	sllb "github.com/slimfile/slimfile/llb"
 )
-
-// exampleModule copies examples/<name> into a temporary directory with its
-// syntax line pointing at the test bed's frontend.
-func exampleModule(t *testing.T, name string) string {
-	t.Helper()
-	return copyModule(t, filepath.Join("..", "examples", name))
-}
-
-// copyModule copies the module in src (a Slimfile beside it) into a
-// temporary directory, with its syntax line pointing at the test bed's
-// frontend.
-func copyModule(t *testing.T, src string) string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		dt, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		content := string(dt)
-		if rel == "Slimfile" {
-			lines := strings.SplitN(content, "\n", 2)
-			if !strings.HasPrefix(lines[0], "# syntax=") {
-				t.Fatalf("%s/Slimfile must start with a # syntax= line", src)
-			}
-			content = lines[1]
-		}
-		files[rel] = content
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return module(t, files)
-}
 
 // The image holds exactly these paths: no shell, no toolchain, nothing else.
 var helloFiles = []string{
@@ -189,28 +146,6 @@ func serveAndStop(t *testing.T, img v1.Image, root string) {
 	if !strings.Contains(out.String(), "shut down") {
 		t.Errorf("no graceful shutdown in output:\n%s", out.String())
 	}
-}
-
-// freeAddr is a loopback address with a port nobody listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func get(url string) (string, error) {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	dt, err := io.ReadAll(resp.Body)
-	return string(dt), err
 }
 
 // TestHeldOutModule builds a module shaped like real services the frontend
@@ -419,41 +354,6 @@ func goBuildID(t *testing.T, f *elf.File) string {
 	descsz := f.ByteOrder.Uint32(dt[4:8])
 	off := 12 + (namesz+3)&^3
 	return string(dt[off : off+descsz])
-}
-
-func checkMode(t *testing.T, files map[string]oci.File, name string, mode int64, uid int) {
-	t.Helper()
-	f, ok := files[name]
-	if !ok {
-		t.Errorf("%s missing", name)
-		return
-	}
-	if got := f.Header.Mode & 0o7777; got != mode {
-		t.Errorf("%s mode %o, want %o", name, got, mode)
-	}
-	if f.Header.Uid != uid {
-		t.Errorf("%s uid %d, want %d", name, f.Header.Uid, uid)
-	}
-}
-
-// goModTidy writes go.sum the way a developer would.
-func goModTidy(t *testing.T, dir string) {
-	t.Helper()
-	cmd := exec.Command("go", "mod", "tidy")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go mod tidy: %v\n%s", err, out)
-	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestInputsThatUsedToSlipThrough: inputs that crashed the frontend, built

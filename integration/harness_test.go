@@ -9,10 +9,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -215,4 +219,177 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// exampleModule copies examples/<name> into a temporary directory with its
+// syntax line pointing at the test bed's frontend.
+func exampleModule(t *testing.T, name string) string {
+	t.Helper()
+	return copyModule(t, filepath.Join("..", "examples", name))
+}
+
+// copyModule copies the module in src (a Slimfile beside it) into a
+// temporary directory, with its syntax line pointing at the test bed's
+// frontend.
+func copyModule(t *testing.T, src string) string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		content := string(dt)
+		if rel == "Slimfile" {
+			lines := strings.SplitN(content, "\n", 2)
+			if !strings.HasPrefix(lines[0], "# syntax=") {
+				t.Fatalf("%s/Slimfile must start with a # syntax= line", src)
+			}
+			content = lines[1]
+		}
+		files[rel] = content
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return module(t, files)
+}
+
+// freeAddr is a loopback address with a port nobody listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(url string) (string, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	dt, err := io.ReadAll(resp.Body)
+	return string(dt), err
+}
+
+func checkMode(t *testing.T, files map[string]oci.File, name string, mode int64, uid int) {
+	t.Helper()
+	f, ok := files[name]
+	if !ok {
+		t.Errorf("%s missing", name)
+		return
+	}
+	if got := f.Header.Mode & 0o7777; got != mode {
+		t.Errorf("%s mode %o, want %o", name, got, mode)
+	}
+	if f.Header.Uid != uid {
+		t.Errorf("%s uid %d, want %d", name, f.Header.Uid, uid)
+	}
+}
+
+// goModTidy writes go.sum the way a developer would.
+func goModTidy(t *testing.T, dir string) {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// localOutput builds output (a --target value) of dir's Slimfile into a
+// local directory with buildctl.
+func localOutput(t *testing.T, dir, output string, extra ...string) (string, string, error) {
+	t.Helper()
+	dest := t.TempDir()
+	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
+		"--opt", "target=" + output, "--output", "type=local,dest=" + dest}, extra...)
+	out, err := exec.Command("buildctl", args...).CombinedOutput()
+	return dest, string(out), err
+}
+
+// spdxStatement is the part of an in-toto SPDX attestation the test reads.
+type spdxStatement struct {
+	PredicateType string `json:"predicateType"`
+	Predicate     struct {
+		SPDXVersion string `json:"spdxVersion"`
+		Packages    []struct {
+			Name        string `json:"name"`
+			VersionInfo string `json:"versionInfo"`
+			Comment     string `json:"comment"`
+		} `json:"packages"`
+	} `json:"predicate"`
+}
+
+// sbomOf finds the SPDX statement attached to the image with manifest
+// digest d in the layout.
+func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
+	t.Helper()
+	m, err := l.Index.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range m.Manifests {
+		if desc.Annotations["vnd.docker.reference.type"] != "attestation-manifest" || desc.Annotations["vnd.docker.reference.digest"] != d.String() {
+			continue
+		}
+		att, err := l.Index.Image(desc.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am, err := att.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		provenance := false
+		for _, ld := range am.Layers {
+			provenance = provenance || strings.HasPrefix(ld.Annotations["in-toto.io/predicate-type"], "https://slsa.dev/provenance/")
+		}
+		if !provenance {
+			t.Errorf("no provenance attestation beside the SBOM of %s", d)
+		}
+		for _, ld := range am.Layers {
+			if ld.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
+				continue
+			}
+			layer, err := att.LayerByDigest(ld.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := layer.Compressed() // in-toto JSON is stored as is
+			if err != nil {
+				t.Fatal(err)
+			}
+			dt, _ := io.ReadAll(rc)
+			rc.Close()
+			var st spdxStatement
+			if err := json.Unmarshal(dt, &st); err != nil {
+				t.Fatalf("SPDX statement: %v", err)
+			}
+			return &st
+		}
+	}
+	t.Fatalf("no SPDX attestation for %s", d)
+	return nil
 }

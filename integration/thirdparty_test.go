@@ -2,6 +2,7 @@ package integration
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestThirdPartyCodeConfined(t *testing.T) {
 						t.Errorf("derivation: %d calls, %d allowed (go: %d), fallback %q", len(d.Binary), d.Allowed, d.Go, d.Fallback)
 					}
 					for _, call := range []string{"flock", "sysinfo", "getrusage"} {
-						if !contains(d.Binary, call) {
+						if !slices.Contains(d.Binary, call) {
 							t.Errorf("%s is not among the calls found: %v", call, d.Binary)
 						}
 					}
@@ -80,13 +81,4 @@ func TestThirdPartyCodeConfined(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
