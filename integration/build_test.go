@@ -184,8 +184,8 @@ func main() {
 		// The toolchain comes from go.mod's toolchain line, not its go line.
 		"resolve toolchain docker.io/library/golang:" + goVersion + "-alpine",
 	} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("progress lacks %q", want)
+		if len(b.progress.named(want)) == 0 {
+			t.Errorf("progress has no step %q", want)
 		}
 	}
 	for p, img := range imgs {
@@ -256,11 +256,11 @@ func TestMissingGoSum(t *testing.T) {
 	if err == nil {
 		t.Fatal("build succeeded without go.sum")
 	}
-	if !strings.Contains(b.out, "go.sum is missing") || !strings.Contains(b.out, "go mod tidy") {
-		t.Errorf("error does not explain the missing go.sum:\n%s", tail(b.out, 30))
+	if !strings.Contains(b.failure(), "go.sum is missing") || !strings.Contains(b.failure(), "go mod tidy") {
+		t.Errorf("error does not explain the missing go.sum:\n%s", b.tail(30))
 	}
-	if strings.Contains(b.out, "go build") {
-		t.Errorf("a go build step ran:\n%s", tail(b.out, 30))
+	if steps := b.progress.mentioning("go build"); len(steps) > 0 {
+		t.Errorf("a go build step ran (%q):\n%s", steps, b.tail(30))
 	}
 }
 
@@ -278,8 +278,8 @@ func TestBadSlimfilePointsAtLine(t *testing.T) {
 		t.Fatal("build succeeded with an unknown key")
 	}
 	for _, want := range []string{`unknown key "mian"; did you mean "main"?`, ">>> mian: ./cmd/api", "Slimfile:3"} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+		if !strings.Contains(b.failure(), want) {
+			t.Errorf("error lacks %q:\n%s", want, b.tail(30))
 		}
 	}
 }
@@ -288,9 +288,9 @@ func TestBadSlimfilePointsAtLine(t *testing.T) {
 func TestBinariesOutput(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "hello")
-	dest, out, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64,linux/arm/v7")
+	dest, _, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64,linux/arm/v7")
 	if err != nil {
-		t.Fatalf("%v\n%s", err, tail(out, 40))
+		t.Fatal(err)
 	}
 	checkStaticStripped(t, filepath.Join(dest, "linux_amd64", "hello"), "amd64")
 	checkStaticStripped(t, filepath.Join(dest, "linux_arm_v7", "hello"), "arm")
@@ -392,12 +392,14 @@ func TestInputsThatUsedToSlipThrough(t *testing.T) {
 				t.Fatal("the build succeeded")
 			}
 			for _, want := range c.want {
-				if !strings.Contains(b.out, want) {
-					t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+				if !strings.Contains(b.failure(), want) {
+					t.Errorf("error lacks %q:\n%s", want, b.tail(30))
 				}
 			}
-			if strings.Contains(b.out, "exit code: 2") {
-				t.Errorf("the frontend crashed:\n%s", tail(b.out, 30))
+			// A crash shows anywhere: in the error, a step's error or the
+			// frontend's output.
+			if strings.Contains(b.progress.String(), "exit code: 2") {
+				t.Errorf("the frontend crashed:\n%s", b.tail(30))
 			}
 		})
 	}

@@ -7,6 +7,7 @@ package integration
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,6 +30,10 @@ import (
 
 // frontend is the frontend image the Slimfiles' syntax lines name.
 var frontend = os.Getenv("SLIMFILE_FRONTEND")
+
+// builder is the docker buildx builder on the test bed's buildkitd
+// (BUILDKIT_HOST), which the env file names.
+var builder = cmp.Or(os.Getenv("BUILDX_BUILDER"), "slimfile")
 
 func TestMain(m *testing.M) {
 	if os.Getenv("SLIMFILE_INTEGRATION") != "1" {
@@ -64,15 +69,34 @@ func module(t *testing.T, files map[string]string) string {
 
 // build is the outcome of one build.
 type build struct {
-	out    string // combined progress output
-	layout *oci.Layout
+	out      string    // the command's output as printed
+	progress *progress // what the build's rawjson progress said
+	layout   *oci.Layout
 }
+
+// failure is what a failed build says of its failure, as plain progress
+// ends with it: the output and the error of each step that failed, then
+// the error the client printed after the stream (buildx and buildctl print
+// the Slimfile lines around its position first).
+func (b *build) failure() string {
+	var s strings.Builder
+	for _, st := range b.progress.failed() {
+		s.WriteString(st.logs.String())
+		s.WriteString(st.err + "\n")
+	}
+	s.WriteString(b.progress.text)
+	return s.String()
+}
+
+// tail is the last n lines of the build's progress, rendered, for a
+// failure message.
+func (b *build) tail(n int) string { return tail(b.progress.String(), n) }
 
 // buildctl builds dir's Slimfile with buildctl into an OCI layout.
 func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+	args := append([]string{"build", rawjson, "--frontend", "dockerfile.v0",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
 		"--output", "type=oci,dest=" + dest}, extra...)
 	return run(t, dest, "buildctl", args...)
@@ -82,7 +106,7 @@ func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
 	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"buildx", "build", "--builder", "slimfile", "--progress=plain",
+	args := append([]string{"buildx", "build", "--builder", builder, rawjson,
 		"-f", filepath.Join(dir, "Slimfile"), "--output", "type=oci,dest=" + dest}, extra...)
 	args = append(args, dir)
 	return run(t, dest, "docker", args...)
@@ -91,20 +115,29 @@ func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
 // buildxCall runs docker buildx build --call=what (a subrequest: targets,
 // outline, check) on the module in dir and returns its output.
 func buildxCall(dir, what string, extra ...string) (string, error) {
-	args := append([]string{"buildx", "build", "--builder", "slimfile", "--call=" + what, "-f", filepath.Join(dir, "Slimfile")}, extra...)
+	args := append([]string{"buildx", "build", "--builder", builder, "--call=" + what, "-f", filepath.Join(dir, "Slimfile")}, extra...)
 	out, err := exec.Command("docker", append(args, dir)...).CombinedOutput()
 	return string(out), err
 }
 
+// run runs a build command that prints rawjson progress and opens the OCI
+// layout it exports to dest ("" for none).
 func run(t *testing.T, dest, name string, args ...string) (*build, error) {
 	t.Helper()
 	var buf bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
-	b := &build{out: buf.String()}
+	p, perr := readProgress(buf.Bytes())
+	b := &build{out: buf.String(), progress: p}
+	if perr != nil {
+		return b, fmt.Errorf("%s %s: %v (%v)\n%s", name, strings.Join(args, " "), perr, err, tail(buf.String(), 20))
+	}
 	if err != nil {
-		return b, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(b.out, 60))
+		return b, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(p.String(), 60))
+	}
+	if dest == "" {
+		return b, nil
 	}
 	if b.layout, err = oci.Open(dest); err != nil {
 		return b, err
@@ -319,14 +352,14 @@ func keys[V any](m map[string]V) []string {
 
 // localOutput builds output (a --target value) of dir's Slimfile into a
 // local directory with buildctl.
-func localOutput(t *testing.T, dir, output string, extra ...string) (string, string, error) {
+func localOutput(t *testing.T, dir, output string, extra ...string) (string, *build, error) {
 	t.Helper()
 	dest := t.TempDir()
-	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+	args := append([]string{"build", rawjson, "--frontend", "dockerfile.v0",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
 		"--opt", "target=" + output, "--output", "type=local,dest=" + dest}, extra...)
-	out, err := exec.Command("buildctl", args...).CombinedOutput()
-	return dest, string(out), err
+	b, err := run(t, "", "buildctl", args...)
+	return dest, b, err
 }
 
 // spdxStatement is the part of an in-toto SPDX attestation the test reads.
@@ -392,4 +425,21 @@ func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
 	}
 	t.Fatalf("no SPDX attestation for %s", d)
 	return nil
+}
+
+// lineOf is the number of the first line of dir's Slimfile (its syntax
+// line is line 1) that starts with prefix.
+func lineOf(t *testing.T, dir, prefix string) int {
+	t.Helper()
+	dt, err := os.ReadFile(filepath.Join(dir, "Slimfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(dt), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no line %q in %s/Slimfile", prefix, dir)
+	return 0
 }

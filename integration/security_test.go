@@ -206,9 +206,9 @@ func TestProfilesOutputAndLabels(t *testing.T) {
 				t.Errorf("AppArmor label %q (set: %t), want %q", got, ok, c.apparmorName)
 			}
 
-			dest, out, err := localOutput(t, dir, c.target+".profiles")
+			dest, _, err := localOutput(t, dir, c.target+".profiles")
 			if err != nil {
-				t.Fatalf("%v\n%s", err, tail(out, 30))
+				t.Fatal(err)
 			}
 			exported, err := os.ReadFile(filepath.Join(dest, "seccomp.json"))
 			if err != nil {
@@ -268,9 +268,9 @@ func TestProfilesOutputAndLabels(t *testing.T) {
 	// derived from its own binary, for its own architecture.
 	t.Run("platforms", func(t *testing.T) {
 		t.Parallel()
-		dest, out, err := localOutput(t, dir, "api.profiles", "--opt", "platform=linux/amd64,linux/arm64")
+		dest, _, err := localOutput(t, dir, "api.profiles", "--opt", "platform=linux/amd64,linux/arm64")
 		if err != nil {
-			t.Fatalf("%v\n%s", err, tail(out, 30))
+			t.Fatal(err)
 		}
 		for dir, arch := range map[string]string{"linux_amd64": "SCMP_ARCH_X86_64", "linux_arm64": "SCMP_ARCH_AARCH64"} {
 			b, err := os.ReadFile(filepath.Join(dest, dir, "seccomp.json"))
@@ -315,12 +315,12 @@ func TestBadProfilesPointAtLine(t *testing.T) {
 			t.Fatalf("%s: built with a bad profile", c.target)
 		}
 		for _, want := range []string{c.box, c.want} {
-			if !strings.Contains(b.out, want) {
-				t.Errorf("%s: output lacks %q:\n%s", c.target, want, tail(b.out, 20))
+			if !strings.Contains(b.failure(), want) {
+				t.Errorf("%s: error lacks %q:\n%s", c.target, want, b.tail(20))
 			}
 		}
-		if strings.Contains(b.out, "go build") {
-			t.Errorf("%s: a build step ran before the profile was checked:\n%s", c.target, tail(b.out, 40))
+		if steps := b.progress.mentioning("go build"); len(steps) > 0 {
+			t.Errorf("%s: a build step ran before the profile was checked (%q):\n%s", c.target, steps, b.tail(40))
 		}
 	}
 }
