@@ -23,7 +23,8 @@ fuzz:
 	go test ./spec/ -run='^$$' -fuzz=FuzzParse -fuzztime=$${FUZZTIME:-60s}
 
 # Build times and image sizes: Slimfile vs expert and naive Dockerfiles and ko,
-# and bytes against the floor (empties the builder's cache for each cold run;
+# and bytes against the floor, on the test bed's benchmark buildkitd, whose
+# cache it empties for each cold run (so it can run beside make test;
 # RUNS=5 ROUNDS=15 make bench). docs/benchmark.md holds the latest table.
 bench: testbed
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \

@@ -16,13 +16,14 @@ func TestBakeTwoBinaries(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "two-binaries")
 	out := t.TempDir()
-	cmd := exec.Command("docker", "buildx", "bake", "--builder", "slimfile", "--progress=plain", "-f", "docker-bake.hcl", "--allow=fs.write="+out,
+	cmd := exec.Command("docker", "buildx", "bake", "--builder", builder, rawjson, "-f", "docker-bake.hcl", "--allow=fs.write="+out,
 		"--set", "api.output=type=oci,dest="+filepath.Join(out, "api.tar"),
 		"--set", "worker.output=type=oci,dest="+filepath.Join(out, "worker.tar"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "VERSION=1.2.3")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("bake: %v\n%s", err, tail(string(b), 40))
+		p, perr := readProgress(b)
+		t.Fatalf("bake: %v (%v)\n%s", err, perr, tail(p.String(), 40))
 	}
 	want := map[string]string{"api": "api 1.2.3 extra", "worker": "worker 1.2.3 plain uid=0"}
 	for target, prefix := range want {

@@ -7,14 +7,10 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,45 +21,6 @@ import (
 	"github.com/slimfile/slimfile/integration/oci"
 	sllb "github.com/slimfile/slimfile/llb"
 )
-
-// exampleModule copies examples/<name> into a temporary directory with its
-// syntax line pointing at the test bed's frontend.
-func exampleModule(t *testing.T, name string) string {
-	t.Helper()
-	return copyModule(t, filepath.Join("..", "examples", name))
-}
-
-// copyModule copies the module in src (a Slimfile beside it) into a
-// temporary directory, with its syntax line pointing at the test bed's
-// frontend.
-func copyModule(t *testing.T, src string) string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		dt, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		content := string(dt)
-		if rel == "Slimfile" {
-			lines := strings.SplitN(content, "\n", 2)
-			if !strings.HasPrefix(lines[0], "# syntax=") {
-				t.Fatalf("%s/Slimfile must start with a # syntax= line", src)
-			}
-			content = lines[1]
-		}
-		files[rel] = content
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return module(t, files)
-}
 
 // The image holds exactly these paths: no shell, no toolchain, nothing else.
 var helloFiles = []string{
@@ -191,28 +148,6 @@ func serveAndStop(t *testing.T, img v1.Image, root string) {
 	}
 }
 
-// freeAddr is a loopback address with a port nobody listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func get(url string) (string, error) {
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	dt, err := io.ReadAll(resp.Body)
-	return string(dt), err
-}
-
 // TestHeldOutModule builds a module shaped like real services the frontend
 // has never seen (a /v2 module path, a toolchain line, a dependency with
 // go.sum, main at the root) from the three-line Slimfile, for two
@@ -249,8 +184,8 @@ func main() {
 		// The toolchain comes from go.mod's toolchain line, not its go line.
 		"resolve toolchain docker.io/library/golang:" + goVersion + "-alpine",
 	} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("progress lacks %q", want)
+		if len(b.progress.named(want)) == 0 {
+			t.Errorf("progress has no step %q", want)
 		}
 	}
 	for p, img := range imgs {
@@ -321,11 +256,11 @@ func TestMissingGoSum(t *testing.T) {
 	if err == nil {
 		t.Fatal("build succeeded without go.sum")
 	}
-	if !strings.Contains(b.out, "go.sum is missing") || !strings.Contains(b.out, "go mod tidy") {
-		t.Errorf("error does not explain the missing go.sum:\n%s", tail(b.out, 30))
+	if !strings.Contains(b.failure(), "go.sum is missing") || !strings.Contains(b.failure(), "go mod tidy") {
+		t.Errorf("error does not explain the missing go.sum:\n%s", b.tail(30))
 	}
-	if strings.Contains(b.out, "go build") {
-		t.Errorf("a go build step ran:\n%s", tail(b.out, 30))
+	if steps := b.progress.mentioning("go build"); len(steps) > 0 {
+		t.Errorf("a go build step ran (%q):\n%s", steps, b.tail(30))
 	}
 }
 
@@ -343,8 +278,8 @@ func TestBadSlimfilePointsAtLine(t *testing.T) {
 		t.Fatal("build succeeded with an unknown key")
 	}
 	for _, want := range []string{`unknown key "mian"; did you mean "main"?`, ">>> mian: ./cmd/api", "Slimfile:3"} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+		if !strings.Contains(b.failure(), want) {
+			t.Errorf("error lacks %q:\n%s", want, b.tail(30))
 		}
 	}
 }
@@ -353,9 +288,9 @@ func TestBadSlimfilePointsAtLine(t *testing.T) {
 func TestBinariesOutput(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "hello")
-	dest, out, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64,linux/arm/v7")
+	dest, _, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64,linux/arm/v7")
 	if err != nil {
-		t.Fatalf("%v\n%s", err, tail(out, 40))
+		t.Fatal(err)
 	}
 	checkStaticStripped(t, filepath.Join(dest, "linux_amd64", "hello"), "amd64")
 	checkStaticStripped(t, filepath.Join(dest, "linux_arm_v7", "hello"), "arm")
@@ -421,41 +356,6 @@ func goBuildID(t *testing.T, f *elf.File) string {
 	return string(dt[off : off+descsz])
 }
 
-func checkMode(t *testing.T, files map[string]oci.File, name string, mode int64, uid int) {
-	t.Helper()
-	f, ok := files[name]
-	if !ok {
-		t.Errorf("%s missing", name)
-		return
-	}
-	if got := f.Header.Mode & 0o7777; got != mode {
-		t.Errorf("%s mode %o, want %o", name, got, mode)
-	}
-	if f.Header.Uid != uid {
-		t.Errorf("%s uid %d, want %d", name, f.Header.Uid, uid)
-	}
-}
-
-// goModTidy writes go.sum the way a developer would.
-func goModTidy(t *testing.T, dir string) {
-	t.Helper()
-	cmd := exec.Command("go", "mod", "tidy")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go mod tidy: %v\n%s", err, out)
-	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // TestInputsThatUsedToSlipThrough: inputs that crashed the frontend, built
 // something that is not a program, or failed far from their cause, each
 // end in a message at the line that caused them (buildx boxes it): before
@@ -495,12 +395,14 @@ func TestInputsThatUsedToSlipThrough(t *testing.T) {
 				t.Fatal("the build succeeded")
 			}
 			for _, want := range c.want {
-				if !strings.Contains(b.out, want) {
-					t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+				if !strings.Contains(b.failure(), want) {
+					t.Errorf("error lacks %q:\n%s", want, b.tail(30))
 				}
 			}
-			if strings.Contains(b.out, "exit code: 2") {
-				t.Errorf("the frontend crashed:\n%s", tail(b.out, 30))
+			// A crash shows anywhere: in the error, a step's error or the
+			// frontend's output.
+			if strings.Contains(b.progress.String(), "exit code: 2") {
+				t.Errorf("the frontend crashed:\n%s", b.tail(30))
 			}
 		})
 	}

@@ -159,8 +159,6 @@ func withoutPtrace(t *testing.T, profile []byte) string {
 	return p
 }
 
-var toolchainLine = regexp.MustCompile(`resolve toolchain (\S+)`)
-
 // TestDockerDriverBuild builds examples/hello with docker buildx through
 // the docker driver, the BuildKit built into Docker Engine 20.10 (v0.8),
 // loads it into the engine and runs it there: once with the frontend and
@@ -186,9 +184,18 @@ func TestDockerDriverBuild(t *testing.T) {
 	dir := exampleModule(t, "hello")
 	tag := "localhost/slimfile-test/hello:" + uniqueName("driver")
 	t.Cleanup(func() { d.Run("rmi", "-f", tag) })
-	build := func() (string, error) {
-		return d.Run("buildx", "build", "--builder", builder, "--progress=plain",
+	build := func() (*progress, error) {
+		cmd := d.Command("buildx", "build", "--builder", builder, rawjson,
 			"-f", filepath.Join(dir, "Slimfile"), "-t", tag, "--load", dir)
+		out, err := cmd.CombinedOutput()
+		p, perr := readProgress(out)
+		if err == nil {
+			err = perr
+		}
+		if err != nil {
+			return p, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, tail(p.String(), 60))
+		}
+		return p, nil
 	}
 	runs := func(t *testing.T) {
 		t.Helper()
@@ -209,7 +216,7 @@ func TestDockerDriverBuild(t *testing.T) {
 	if golang, err := d.Run("images", "-q", "golang"); err == nil && strings.TrimSpace(golang) != "" {
 		d.Run(append([]string{"rmi", "-f"}, strings.Fields(golang)...)...)
 	}
-	out, err := build()
+	p, err := build()
 	if err != nil {
 		t.Fatalf("docker-driver build: %v", err)
 	}
@@ -218,12 +225,13 @@ func TestDockerDriverBuild(t *testing.T) {
 	// The same with the frontend and toolchain images in the engine's
 	// store: Docker 20.10's BuildKit resolves images there first and then
 	// reports no digest for them.
-	m := toolchainLine.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no toolchain in the build output:\n%s", tail(out, 40))
+	resolve := p.named("resolve toolchain ")
+	if len(resolve) == 0 {
+		t.Fatalf("no toolchain in the build output:\n%s", tail(p.String(), 40))
 	}
+	toolchain := strings.Fields(strings.TrimPrefix(resolve[0].name, "resolve toolchain "))[0]
 	t.Run("images in the engine's store", func(t *testing.T) {
-		for _, ref := range []string{frontend, m[1]} {
+		for _, ref := range []string{frontend, toolchain} {
 			if _, err := d.Run("pull", "-q", ref); err != nil {
 				t.Fatal(err)
 			}

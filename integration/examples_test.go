@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"net"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,12 +21,7 @@ func TestExampleGRPCHealth(t *testing.T) {
 	if got := keys(imgs); strings.Join(got, " ") != "linux/amd64 linux/arm64" {
 		t.Fatalf("platforms %v, want the Slimfile's linux/amd64 and linux/arm64", got)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 
 	root := filepath.Join(t.TempDir(), "rootfs")
 	if err := oci.Unpack(imgs["linux/amd64"], root); err != nil {

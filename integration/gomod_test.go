@@ -8,20 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 )
-
-// goModLoads counts the distinct "load go.mod" steps in plain progress.
-func goModLoads(out string) int {
-	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^#(\d+) load go\.mod$`).FindAllStringSubmatch(out, -1) {
-		seen[m[1]] = true
-	}
-	return len(seen)
-}
 
 // TestGoModReadBesideSlimfile: go.mod at the context root is read while
 // the Slimfile is, in one step, and that early read gives way to the main
@@ -49,8 +38,8 @@ func TestGoModReadBesideSlimfile(t *testing.T) {
 		if out := runImage(t, imgs["linux/amd64"]); !strings.Contains(out, "early") {
 			t.Errorf("output %q", out)
 		}
-		if n := goModLoads(b.out); n != 1 {
-			t.Errorf("go.mod was loaded in %d steps, want 1 (the early read was not used):\n%s", n, tail(b.out, 60))
+		if n := b.progress.count("load go.mod"); n != 1 {
+			t.Errorf("go.mod was loaded in %d steps, want 1 (the early read was not used):\n%s", n, b.tail(60))
 		}
 	})
 	for _, ignore := range []string{".dockerignore", "Slimfile.dockerignore"} {
@@ -64,13 +53,13 @@ func TestGoModReadBesideSlimfile(t *testing.T) {
 			if err == nil {
 				t.Fatalf("build succeeded although %s hides go.sum", ignore)
 			}
-			if !strings.Contains(b.out, "go.sum is missing (or excluded by .dockerignore)") {
-				t.Errorf("error does not say that go.sum is hidden:\n%s", tail(b.out, 30))
+			if !strings.Contains(b.failure(), "go.sum is missing (or excluded by .dockerignore)") {
+				t.Errorf("error does not say that go.sum is hidden:\n%s", b.tail(30))
 			}
 			// The early read saw go.sum; the build read go.mod again
 			// from the main context as it is.
-			if n := goModLoads(b.out); n != 2 {
-				t.Errorf("go.mod was loaded in %d steps, want 2:\n%s", n, tail(b.out, 60))
+			if n := b.progress.count("load go.mod"); n != 2 {
+				t.Errorf("go.mod was loaded in %d steps, want 2:\n%s", n, b.tail(60))
 			}
 		})
 	}
@@ -109,7 +98,7 @@ func TestHTTPContext(t *testing.T) {
 	defer srv.Close()
 
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	b, err := run(t, dest, "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
+	b, err := run(t, dest, "buildctl", "build", rawjson, "--frontend", "dockerfile.v0",
 		"--opt", "context="+srv.URL+"/module.tar.gz", "--opt", "filename=Slimfile", "--opt", "platform=linux/amd64",
 		"--output", "type=oci,dest="+dest)
 	imgs := mustBuild(t, b, err)
@@ -117,26 +106,10 @@ func TestHTTPContext(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 	// Looking for go.mod in a local directory the client did not send
-	// fails, and buildctl prints the failed step at the end.
-	if strings.Contains(b.out, "load go.mod") || regexp.MustCompile(`(?m)^#\d+ ERROR`).MatchString(b.out) {
-		t.Errorf("a step failed or was cut short on the way:\n%s", tail(b.out, 60))
+	// fails (or is canceled), as a step with an error.
+	if b.progress.count("load go.mod") > 0 || len(b.progress.failed()) > 0 {
+		t.Errorf("a step failed or was cut short on the way:\n%s", b.tail(60))
 	}
-}
-
-// contextBytes is the most bytes one step sent of the build context, in
-// plain progress ("transferring context: 4.19MB").
-func contextBytes(t *testing.T, out string) float64 {
-	t.Helper()
-	units := map[string]float64{"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
-	most := 0.0
-	for _, m := range regexp.MustCompile(`transferring context: ([0-9.]+)(B|kB|MB|GB)`).FindAllStringSubmatch(out, -1) {
-		n, err := strconv.ParseFloat(m[1], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		most = max(most, n*units[m[2]])
-	}
-	return most
 }
 
 // TestContextNotSentAgain: rebuilding sends only what changed of the build
@@ -159,7 +132,7 @@ func TestContextNotSentAgain(t *testing.T) {
 	})
 	dockerfile := func() *build {
 		dest := filepath.Join(t.TempDir(), "image.tar")
-		b, err := run(t, dest, "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
+		b, err := run(t, dest, "buildctl", "build", rawjson, "--frontend", "dockerfile.v0",
 			"--local", "context="+dir, "--local", "dockerfile="+dir, "--output", "type=oci,dest="+dest)
 		if err != nil {
 			t.Fatal(err)
@@ -174,8 +147,8 @@ func TestContextNotSentAgain(t *testing.T) {
 	slimfile()
 	dockerfile()
 	for i, b := range []*build{slimfile(), dockerfile(), slimfile()} {
-		if n := contextBytes(t, b.out); n > 1e6 {
-			t.Errorf("build %d after the first two sent %.0f bytes of an unchanged context:\n%s", i+1, n, tail(b.out, 60))
+		if n := b.progress.contextBytes(); n > 1e6 {
+			t.Errorf("build %d after the first two sent %d bytes of an unchanged context:\n%s", i+1, n, b.tail(60))
 		}
 	}
 }

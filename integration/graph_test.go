@@ -4,37 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
-
-// vertex returns the progress number of the step whose name starts with
-// name, and whether that step finished as CACHED.
-func vertex(t *testing.T, out, name string) (id string, cached bool) {
-	t.Helper()
-	re := regexp.MustCompile(`(?m)^(#\d+) ` + regexp.QuoteMeta(name))
-	m := re.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no step %q in progress:\n%s", name, tail(out, 60))
-	}
-	return m[1], strings.Contains(out, "\n"+m[1]+" CACHED")
-}
-
-// servedFromCache reports whether step name was served from the cache:
-// CACHED, or (its result needed on a builder that imported the cache, as
-// the frontend reads the derived seccomp profile beside the binary) a
-// layer extracted with no output of the step's process.
-func servedFromCache(t *testing.T, out, name string) bool {
-	t.Helper()
-	id, cached := vertex(t, out, name)
-	if cached {
-		return true
-	}
-	ran := regexp.MustCompile(`(?m)^` + id + ` \d+\.\d+ `).MatchString(out)
-	return !ran && strings.Contains(out, "\n"+id+" extracting ")
-}
 
 // TestSourceEditKeepsDownloadCached: after a change to a .go file the
 // module download is not run again, but the compile is.
@@ -52,7 +25,7 @@ func TestSourceEditKeepsDownloadCached(t *testing.T) {
 
 	b, err := buildctl(t, dir, "--opt", "platform=linux/amd64")
 	mustBuild(t, b, err)
-	if _, cached := vertex(t, b.out, download); cached {
+	if b.progress.cached(t, download) {
 		t.Errorf("first build: %s was cached", download)
 	}
 
@@ -63,10 +36,10 @@ func TestSourceEditKeepsDownloadCached(t *testing.T) {
 	}
 	b, err = buildctl(t, dir, "--opt", "platform=linux/amd64")
 	imgs := mustBuild(t, b, err)
-	if _, cached := vertex(t, b.out, download); !cached {
-		t.Errorf("after a .go edit, %s ran again:\n%s", download, tail(b.out, 60))
+	if !b.progress.cached(t, download) {
+		t.Errorf("after a .go edit, %s ran again:\n%s", download, b.tail(60))
 	}
-	if _, cached := vertex(t, b.out, "[linux/amd64] go build ."); cached {
+	if b.progress.cached(t, "[linux/amd64] go build .") {
 		t.Errorf("after a .go edit, go build was cached")
 	}
 	if out := strings.TrimSpace(runImage(t, imgs["linux/amd64"])); out != "two 00000000-0000-0000-0000-000000000000" {
@@ -87,9 +60,16 @@ func TestCompileErrorPointsAtMain(t *testing.T) {
 	if err == nil {
 		t.Fatal("a package that does not compile built")
 	}
-	for _, want := range []string{"undefined: nope", ">>> main: ./cmd/api", "[linux/amd64] go build ./cmd/api"} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 40))
-		}
+	// The step of the package failed with the compiler's words in its
+	// output; the error points at the main line.
+	compile := b.progress.first(t, "[linux/amd64] go build ./cmd/api")
+	if compile.err == "" {
+		t.Errorf("the step %q did not fail:\n%s", compile.name, b.tail(40))
+	}
+	if !strings.Contains(compile.logs.String(), "undefined: nope") {
+		t.Errorf("the output of %q lacks %q:\n%s", compile.name, "undefined: nope", b.tail(40))
+	}
+	if !strings.Contains(b.failure(), ">>> main: ./cmd/api") {
+		t.Errorf("error lacks %q:\n%s", ">>> main: ./cmd/api", b.tail(40))
 	}
 }

@@ -7,12 +7,17 @@ package integration
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +30,10 @@ import (
 
 // frontend is the frontend image the Slimfiles' syntax lines name.
 var frontend = os.Getenv("SLIMFILE_FRONTEND")
+
+// builder is the docker buildx builder on the test bed's buildkitd
+// (BUILDKIT_HOST), which the env file names.
+var builder = cmp.Or(os.Getenv("BUILDX_BUILDER"), "slimfile")
 
 func TestMain(m *testing.M) {
 	if os.Getenv("SLIMFILE_INTEGRATION") != "1" {
@@ -60,15 +69,34 @@ func module(t *testing.T, files map[string]string) string {
 
 // build is the outcome of one build.
 type build struct {
-	out    string // combined progress output
-	layout *oci.Layout
+	out      string    // the command's output as printed
+	progress *progress // what the build's rawjson progress said
+	layout   *oci.Layout
 }
+
+// failure is what a failed build says of its failure, as plain progress
+// ends with it: the output and the error of each step that failed, then
+// the error the client printed after the stream (buildx and buildctl print
+// the Slimfile lines around its position first).
+func (b *build) failure() string {
+	var s strings.Builder
+	for _, st := range b.progress.failed() {
+		s.WriteString(st.logs.String())
+		s.WriteString(st.err + "\n")
+	}
+	s.WriteString(b.progress.text)
+	return s.String()
+}
+
+// tail is the last n lines of the build's progress, rendered, for a
+// failure message.
+func (b *build) tail(n int) string { return tail(b.progress.String(), n) }
 
 // buildctl builds dir's Slimfile with buildctl into an OCI layout.
 func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+	args := append([]string{"build", rawjson, "--frontend", "dockerfile.v0",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
 		"--output", "type=oci,dest=" + dest}, extra...)
 	return run(t, dest, "buildctl", args...)
@@ -78,7 +106,7 @@ func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
 	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"buildx", "build", "--builder", "slimfile", "--progress=plain",
+	args := append([]string{"buildx", "build", "--builder", builder, rawjson,
 		"-f", filepath.Join(dir, "Slimfile"), "--output", "type=oci,dest=" + dest}, extra...)
 	args = append(args, dir)
 	return run(t, dest, "docker", args...)
@@ -87,20 +115,29 @@ func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
 // buildxCall runs docker buildx build --call=what (a subrequest: targets,
 // outline, check) on the module in dir and returns its output.
 func buildxCall(dir, what string, extra ...string) (string, error) {
-	args := append([]string{"buildx", "build", "--builder", "slimfile", "--call=" + what, "-f", filepath.Join(dir, "Slimfile")}, extra...)
+	args := append([]string{"buildx", "build", "--builder", builder, "--call=" + what, "-f", filepath.Join(dir, "Slimfile")}, extra...)
 	out, err := exec.Command("docker", append(args, dir)...).CombinedOutput()
 	return string(out), err
 }
 
+// run runs a build command that prints rawjson progress and opens the OCI
+// layout it exports to dest ("" for none).
 func run(t *testing.T, dest, name string, args ...string) (*build, error) {
 	t.Helper()
 	var buf bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
-	b := &build{out: buf.String()}
+	p, perr := readProgress(buf.Bytes())
+	b := &build{out: buf.String(), progress: p}
+	if perr != nil {
+		return b, fmt.Errorf("%s %s: %v (%v)\n%s", name, strings.Join(args, " "), perr, err, tail(buf.String(), 20))
+	}
 	if err != nil {
-		return b, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(b.out, 60))
+		return b, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(p.String(), 60))
+	}
+	if dest == "" {
+		return b, nil
 	}
 	if b.layout, err = oci.Open(dest); err != nil {
 		return b, err
@@ -215,4 +252,194 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// exampleModule copies examples/<name> into a temporary directory with its
+// syntax line pointing at the test bed's frontend.
+func exampleModule(t *testing.T, name string) string {
+	t.Helper()
+	return copyModule(t, filepath.Join("..", "examples", name))
+}
+
+// copyModule copies the module in src (a Slimfile beside it) into a
+// temporary directory, with its syntax line pointing at the test bed's
+// frontend.
+func copyModule(t *testing.T, src string) string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		dt, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		content := string(dt)
+		if rel == "Slimfile" {
+			lines := strings.SplitN(content, "\n", 2)
+			if !strings.HasPrefix(lines[0], "# syntax=") {
+				t.Fatalf("%s/Slimfile must start with a # syntax= line", src)
+			}
+			content = lines[1]
+		}
+		files[rel] = content
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return module(t, files)
+}
+
+// freeAddr is a loopback address with a port nobody listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(url string) (string, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	dt, err := io.ReadAll(resp.Body)
+	return string(dt), err
+}
+
+func checkMode(t *testing.T, files map[string]oci.File, name string, mode int64, uid int) {
+	t.Helper()
+	f, ok := files[name]
+	if !ok {
+		t.Errorf("%s missing", name)
+		return
+	}
+	if got := f.Header.Mode & 0o7777; got != mode {
+		t.Errorf("%s mode %o, want %o", name, got, mode)
+	}
+	if f.Header.Uid != uid {
+		t.Errorf("%s uid %d, want %d", name, f.Header.Uid, uid)
+	}
+}
+
+// goModTidy writes go.sum the way a developer would.
+func goModTidy(t *testing.T, dir string) {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "tidy")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// localOutput builds output (a --target value) of dir's Slimfile into a
+// local directory with buildctl.
+func localOutput(t *testing.T, dir, output string, extra ...string) (string, *build, error) {
+	t.Helper()
+	dest := t.TempDir()
+	args := append([]string{"build", rawjson, "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
+		"--opt", "target=" + output, "--output", "type=local,dest=" + dest}, extra...)
+	b, err := run(t, "", "buildctl", args...)
+	return dest, b, err
+}
+
+// spdxStatement is the part of an in-toto SPDX attestation the test reads.
+type spdxStatement struct {
+	PredicateType string `json:"predicateType"`
+	Predicate     struct {
+		SPDXVersion string `json:"spdxVersion"`
+		Packages    []struct {
+			Name        string `json:"name"`
+			VersionInfo string `json:"versionInfo"`
+			Comment     string `json:"comment"`
+		} `json:"packages"`
+	} `json:"predicate"`
+}
+
+// sbomOf finds the SPDX statement attached to the image with manifest
+// digest d in the layout.
+func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
+	t.Helper()
+	m, err := l.Index.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range m.Manifests {
+		if desc.Annotations["vnd.docker.reference.type"] != "attestation-manifest" || desc.Annotations["vnd.docker.reference.digest"] != d.String() {
+			continue
+		}
+		att, err := l.Index.Image(desc.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am, err := att.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		provenance := false
+		for _, ld := range am.Layers {
+			provenance = provenance || strings.HasPrefix(ld.Annotations["in-toto.io/predicate-type"], "https://slsa.dev/provenance/")
+		}
+		if !provenance {
+			t.Errorf("no provenance attestation beside the SBOM of %s", d)
+		}
+		for _, ld := range am.Layers {
+			if ld.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
+				continue
+			}
+			layer, err := att.LayerByDigest(ld.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := layer.Compressed() // in-toto JSON is stored as is
+			if err != nil {
+				t.Fatal(err)
+			}
+			dt, _ := io.ReadAll(rc)
+			rc.Close()
+			var st spdxStatement
+			if err := json.Unmarshal(dt, &st); err != nil {
+				t.Fatalf("SPDX statement: %v", err)
+			}
+			return &st
+		}
+	}
+	t.Fatalf("no SPDX attestation for %s", d)
+	return nil
+}
+
+// lineOf is the number of the first line of dir's Slimfile (its syntax
+// line is line 1) that starts with prefix.
+func lineOf(t *testing.T, dir, prefix string) int {
+	t.Helper()
+	dt, err := os.ReadFile(filepath.Join(dir, "Slimfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(dt), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no line %q in %s/Slimfile", prefix, dir)
+	return 0
 }

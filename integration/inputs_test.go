@@ -44,8 +44,8 @@ func TestToolchainPinnedByDigest(t *testing.T) {
 	if out := runImage(t, imgs["linux/amd64"]); !strings.Contains(out, "pinned") {
 		t.Errorf("output %q", out)
 	}
-	if !strings.Contains(b.out, "toolchain docker.io/library/golang@"+dgst) {
-		t.Errorf("progress does not show the pinned toolchain:\n%s", tail(b.out, 40))
+	if len(b.progress.mentioning("toolchain docker.io/library/golang@"+dgst)) == 0 {
+		t.Errorf("progress does not show the pinned toolchain:\n%s", b.tail(40))
 	}
 }
 
@@ -92,12 +92,12 @@ func TestNoCache(t *testing.T) {
 	mustBuild(t, b, err)
 	b, err = buildx(t, dir, "--platform", "linux/amd64")
 	mustBuild(t, b, err)
-	if _, cached := vertex(t, b.out, "[linux/amd64] go build ."); !cached {
+	if !b.progress.cached(t, "[linux/amd64] go build .") {
 		t.Fatalf("the second build without changes was not cached")
 	}
 	b, err = buildx(t, dir, "--platform", "linux/amd64", "--no-cache")
 	mustBuild(t, b, err)
-	if _, cached := vertex(t, b.out, "[linux/amd64] go build ."); cached {
+	if b.progress.cached(t, "[linux/amd64] go build .") {
 		t.Errorf("--no-cache did not run go build again")
 	}
 }
@@ -119,8 +119,8 @@ func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 	prune(t)
 	b, err = buildx(t, dir, "--platform", "linux/amd64", "--cache-from", "type=registry,ref="+ref+",registry.insecure=true")
 	imgs := mustBuild(t, b, err)
-	if !servedFromCache(t, b.out, "[linux/amd64] go build .") {
-		t.Errorf("after emptying the builder, the imported cache did not serve go build:\n%s", tail(b.out, 60))
+	if !b.progress.servedFromCache(t, "[linux/amd64] go build .") {
+		t.Errorf("after emptying the builder, the imported cache did not serve go build:\n%s", b.tail(60))
 	}
 	if out := runImage(t, imgs["linux/amd64"]); !strings.Contains(out, "from cache") {
 		t.Errorf("output %q", out)

@@ -85,8 +85,8 @@ func TestUnknownTarget(t *testing.T) {
 	if err == nil {
 		t.Fatal("built an unknown target")
 	}
-	if !strings.Contains(b.out, `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, worker`) {
-		t.Errorf("error does not list the targets:\n%s", tail(b.out, 20))
+	if !strings.Contains(b.failure(), `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, worker`) {
+		t.Errorf("error does not list the targets:\n%s", b.tail(20))
 	}
 }
 
@@ -157,15 +157,15 @@ build:
 		">>> main: ./cmd/${VERSON}",
 		">>>   user: nobody",
 	} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 50))
+		if !strings.Contains(b.failure(), want) {
+			t.Errorf("error lacks %q:\n%s", want, b.tail(50))
 		}
 	}
 	// go.mod may have been read beside the Slimfile (a read changes
 	// nothing); no toolchain was resolved and no Go step ran.
 	for _, step := range []string{"resolve toolchain", "go mod download", "go build"} {
-		if strings.Contains(b.out, step) {
-			t.Errorf("%q ran before the errors were reported:\n%s", step, tail(b.out, 50))
+		if steps := b.progress.mentioning(step); len(steps) > 0 {
+			t.Errorf("%q ran before the errors were reported:\n%s", steps, b.tail(50))
 		}
 	}
 }

@@ -115,7 +115,7 @@ func TestOCILabels(t *testing.T) {
 	if _, ok := cf.Config.Labels["org.opencontainers.image.created"]; ok {
 		t.Errorf("created label set without SOURCE_DATE_EPOCH")
 	}
-	if strings.Contains(b.out, "ERROR") {
-		t.Errorf("errors in output")
+	if len(b.progress.failed()) > 0 || strings.Contains(b.progress.logs(""), "ERROR") {
+		t.Errorf("errors in output:\n%s", b.tail(40))
 	}
 }

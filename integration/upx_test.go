@@ -25,8 +25,8 @@ func TestUPX(t *testing.T) {
 		t.Fatal("built compress: upx with no upx anywhere")
 	}
 	for _, want := range []string{`exec: "upx": executable file not found in $PATH`, ">>>   compress: upx"} {
-		if !strings.Contains(b.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, tail(b.out, 30))
+		if !strings.Contains(b.failure(), want) {
+			t.Errorf("error lacks %q:\n%s", want, b.tail(30))
 		}
 	}
 
@@ -36,8 +36,14 @@ func TestUPX(t *testing.T) {
 	}
 	b, err = buildx(t, dir, "--platform", "linux/amd64,linux/arm64", "--build-context", "upx="+upx)
 	imgs := mustBuild(t, b, err)
-	if !strings.Contains(b.out, "packed binaries unpack themselves at every start") {
-		t.Errorf("no warning about packed binaries:\n%s", tail(b.out, 40))
+	warned := b.progress.warned("packed binaries unpack themselves at every start")
+	if len(warned) == 0 {
+		t.Errorf("no warning about packed binaries:\n%s", b.tail(40))
+	}
+	for _, w := range warned {
+		if want := lineOf(t, dir, "  compress: upx"); w.file != "Slimfile" || w.line != want {
+			t.Errorf("the warning about packed binaries is at %s:%d, want Slimfile:%d (the compress line)", w.file, w.line, want)
+		}
 	}
 	for _, p := range []string{"linux/amd64", "linux/arm64"} {
 		img := imgs[p]

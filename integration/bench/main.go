@@ -19,7 +19,11 @@
 //
 //	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3 -rounds 10
 //
-// It empties the builder's cache (buildctl prune --all) for each cold run.
+// It builds on the test bed's benchmark buildkitd
+// (SLIMFILE_BENCH_BUILDKIT_HOST), not the one the tests use (BUILDKIT_HOST),
+// and empties that one's cache (buildctl prune --all) for each cold run: so
+// it can run beside `make test`, whose cache it would otherwise wipe and
+// whose builds would otherwise share its cache and its timings.
 package main
 
 import (
@@ -118,9 +122,13 @@ func main() {
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
 	flag.Parse()
-	if os.Getenv("BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
-		fail(fmt.Errorf("source the test bed env first: source \"$(integration/testbed/up.sh)\""))
+	if os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
+		fail(fmt.Errorf("source the test bed env first (SLIMFILE_BENCH_BUILDKIT_HOST is new: run the test bed again): source \"$(integration/testbed/up.sh)\""))
 	}
+	// Every buildctl the benchmark runs (builds, prunes, the images it
+	// publishes) talks to the benchmark's buildkitd.
+	check(os.Setenv("BUILDKIT_HOST", os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST")))
+	fmt.Fprintf(os.Stderr, "bench: building on %s\n", os.Getenv("BUILDKIT_HOST"))
 	dockerfileFrontend()
 	null := nullFrontend()
 	fmt.Printf("%s, %d cold runs and %d rounds of warm and no-op builds, medians, %d CPUs, %s\n", *platform, *runs, *rounds, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))

@@ -6,8 +6,13 @@
 #   - a golang:<version>-alpine image made from this machine's Go, pushed there;
 #   - buildkitd (OCI worker, overlayfs, host network) and a `docker buildx`
 #     builder named "slimfile" that uses it through the remote driver;
+#   - a second buildkitd, the benchmark's (root, socket and `docker buildx`
+#     builder "slimfile-bench" of its own): the benchmark empties its cache
+#     for every cold build, which on the first would wipe the cache of tests
+#     running beside it, and their builds would disturb its timings;
 #   - the frontend image, built from this working tree by Dockerfile.frontend
-#     and pushed as $SLIMFILE_REGISTRY/slimfile:dev;
+#     and pushed as $SLIMFILE_REGISTRY/slimfile:$SLIMFILE_FRONTEND_TAG (dev
+#     unless set: another tag keeps a second working tree's frontend apart);
 #   - Debian's Docker Engine (dockerd 20.10, its built-in BuildKit, runc) on a
 #     socket of its own, pulling Docker Hub images through the loopback
 #     registry, with a docker context "slimfile-engine" for it;
@@ -19,6 +24,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SLIMFILE_CACHE:-$HOME/.cache/slimfile}
 state=${SLIMFILE_STATE:-$cache/state}
 registry=${SLIMFILE_REGISTRY:-127.0.0.1:5000}
+tag=${SLIMFILE_FRONTEND_TAG:-dev}
 mkdir -p "$state"
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -58,16 +64,20 @@ wait_for registry curl -fsS "http://$registry/v2/"
 log "toolchain image golang:$(go env GOVERSION | sed 's/^go//')-alpine"
 "$bin/slimfile-testbed" push-toolchain -registry "$registry" -cache "$cache/layers" >&2
 
-sock="$state/buildkitd.sock"
-cat >"$state/buildkitd.toml" <<TOML
-root = "$cache/buildkit"
+# start_buildkitd NAME ROOT SOCK KEEP starts a buildkitd named NAME (its pidfile,
+# log and configuration in $state) with its state in ROOT, listening on
+# SOCK, keeping KEEP of cache, unless it is running already.
+start_buildkitd() {
+  local name=$1 root=$2 sock=$3 keep=$4
+  cat >"$state/$name.toml" <<TOML
+root = "$root"
 [grpc]
   address = ["unix://$sock"]
 [worker.oci]
   enabled = true
   snapshotter = "overlayfs"
   gc = true
-  gckeepstorage = "20GB"
+  gckeepstorage = "$keep"
 [worker.containerd]
   enabled = false
 [registry."docker.io"]
@@ -76,18 +86,25 @@ root = "$cache/buildkit"
   http = true
   insecure = true
 TOML
-running "$state/buildkitd.pid" buildkitd || rm -f "$sock"
-start buildkitd "$state/buildkitd.pid" buildkitd --config "$state/buildkitd.toml" --oci-worker-net host
+  running "$state/$name.pid" "--config $state/$name.toml" || rm -f "$sock"
+  start "$name" "$state/$name.pid" buildkitd --config "$state/$name.toml" --oci-worker-net host
+  wait_for "$name" buildctl --addr "unix://$sock" debug workers
+}
+sock="$state/buildkitd.sock"
+bsock="$state/buildkitd-bench.sock"
+start_buildkitd buildkitd "$cache/buildkit" "$sock" 20GB
+start_buildkitd buildkitd-bench "$cache/buildkit-bench" "$bsock" 10GB
 export BUILDKIT_HOST="unix://$sock"
-wait_for buildkitd buildctl debug workers
 
-log "docker buildx builder \"slimfile\" (remote driver)"
+log "docker buildx builders \"slimfile\" and \"slimfile-bench\" (remote driver)"
 mkdir -p "$HOME/.docker/cli-plugins"
 cmp -s "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx" 2>/dev/null ||
   cp "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"
-# Recreated each time so that it points at this test bed's socket.
+# Recreated each time so that they point at this test bed's sockets.
 docker buildx rm slimfile >/dev/null 2>&1 || true
 docker buildx create --name slimfile --driver remote "unix://$sock" >/dev/null
+docker buildx rm slimfile-bench >/dev/null 2>&1 || true
+docker buildx create --name slimfile-bench --driver remote "unix://$bsock" >/dev/null
 
 log "docker engine ($(dockerd --version | sed 's/,.*//'))"
 # dockerd on a socket, data-root, exec-root and pidfile of its own: no
@@ -184,19 +201,21 @@ if [[ $(stat -fc %T /sys/fs/cgroup) == tmpfs && -r /sys/fs/cgroup/unified/cgroup
   done
 fi
 
-log "frontend image $registry/slimfile:dev"
+log "frontend image $registry/slimfile:$tag"
 buildctl build --progress=plain \
   --frontend dockerfile.v0 --local context="$root" --local dockerfile="$root" \
   --opt filename=Dockerfile.frontend \
-  --output "type=image,name=$registry/slimfile:dev,push=true,registry.insecure=true" \
+  --output "type=image,name=$registry/slimfile:$tag,push=true,registry.insecure=true" \
   2>"$state/frontend-build.log" || { tail -n 40 "$state/frontend-build.log" >&2; exit 1; }
 
 cat >"$state/env" <<ENV
 export PATH="$bin:\$PATH"
 export BUILDKIT_HOST="unix://$sock"
 export SLIMFILE_REGISTRY="$registry"
-export SLIMFILE_FRONTEND="$registry/slimfile:dev"
+export SLIMFILE_FRONTEND="$registry/slimfile:$tag"
 export BUILDX_BUILDER=slimfile
+export SLIMFILE_BENCH_BUILDKIT_HOST="unix://$bsock"
+export SLIMFILE_BENCH_BUILDX_BUILDER=slimfile-bench
 export SLIMFILE_UPX_DIR="$upx"
 export SLIMFILE_DOCKER_HOST="unix://$dsock"
 export SLIMFILE_DOCKER_CONTEXT=slimfile-engine
