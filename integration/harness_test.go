@@ -35,12 +35,18 @@ var frontend = os.Getenv("SLIMFILE_FRONTEND")
 // (BUILDKIT_HOST), which the env file names.
 var builder = cmp.Or(os.Getenv("BUILDX_BUILDER"), "slimfile")
 
+// emptied is the test bed's buildkitd (and its buildx builder) for the
+// tests that empty their builder's cache: emptied under the other tests'
+// builds, BuildKit can lose snapshots that those builds still use. The
+// tests that use it are not parallel, as each empties it.
+var emptied = struct{ addr, builder string }{os.Getenv("SLIMFILE_EMPTY_BUILDKIT_HOST"), os.Getenv("SLIMFILE_EMPTY_BUILDX_BUILDER")}
+
 func TestMain(m *testing.M) {
 	if os.Getenv("SLIMFILE_INTEGRATION") != "1" {
 		fmt.Println("integration tests skipped: SLIMFILE_INTEGRATION is not 1 (run `make test`)")
 		os.Exit(0)
 	}
-	if frontend == "" || os.Getenv("BUILDKIT_HOST") == "" {
+	if frontend == "" || os.Getenv("BUILDKIT_HOST") == "" || emptied.addr == "" || emptied.builder == "" {
 		fmt.Println("SLIMFILE_INTEGRATION=1 but the test bed environment is missing: source the env file that integration/testbed/up.sh prints")
 		os.Exit(1)
 	}
@@ -95,8 +101,14 @@ func (b *build) tail(n int) string { return tail(b.progress.String(), n) }
 // buildctl builds dir's Slimfile with buildctl into an OCI layout.
 func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 	t.Helper()
+	return buildctlOn(t, os.Getenv("BUILDKIT_HOST"), dir, extra...)
+}
+
+// buildctlOn is buildctl on the buildkitd at addr.
+func buildctlOn(t *testing.T, addr, dir string, extra ...string) (*build, error) {
+	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"build", rawjson, "--frontend", "dockerfile.v0",
+	args := append([]string{"--addr", addr, "build", rawjson, "--frontend", "dockerfile.v0",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Slimfile",
 		"--output", "type=oci,dest=" + dest}, extra...)
 	return run(t, dest, "buildctl", args...)
@@ -104,6 +116,12 @@ func buildctl(t *testing.T, dir string, extra ...string) (*build, error) {
 
 // buildx builds dir's Slimfile with `docker buildx build -f Slimfile`.
 func buildx(t *testing.T, dir string, extra ...string) (*build, error) {
+	t.Helper()
+	return buildxOn(t, builder, dir, extra...)
+}
+
+// buildxOn is buildx with the buildx builder named builder.
+func buildxOn(t *testing.T, builder, dir string, extra ...string) (*build, error) {
 	t.Helper()
 	dest := filepath.Join(t.TempDir(), "image.tar")
 	args := append([]string{"buildx", "build", "--builder", builder, rawjson,
@@ -171,10 +189,10 @@ func localGoVersion() string {
 	return strings.TrimPrefix(strings.Fields(runtime.Version())[0], "go")
 }
 
-// prune empties the builder's cache.
+// prune empties the cache of the emptied builder.
 func prune(t *testing.T) {
 	t.Helper()
-	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
+	if out, err := exec.Command("buildctl", "--addr", emptied.addr, "prune", "--all").CombinedOutput(); err != nil {
 		t.Fatalf("prune: %v\n%s", err, out)
 	}
 }

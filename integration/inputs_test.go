@@ -104,7 +104,8 @@ func TestNoCache(t *testing.T) {
 
 // TestRegistryCacheOnEmptiedBuilder: a build exports its cache to the
 // loopback registry; after the builder's cache is emptied, a build that
-// imports it finds the compile cached. Not parallel: it empties the builder.
+// imports it finds the compile cached. On the emptied builder; not
+// parallel: it empties it.
 func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 	nonce := time.Now().UnixNano()
 	dir := module(t, map[string]string{
@@ -113,11 +114,11 @@ func TestRegistryCacheOnEmptiedBuilder(t *testing.T) {
 		"main.go":  "package main\n\nfunc main() { println(\"from cache\") }\n",
 	})
 	ref := fmt.Sprintf("%s/test/cache:%d", os.Getenv("SLIMFILE_REGISTRY"), nonce)
-	b, err := buildx(t, dir, "--platform", "linux/amd64", "--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true")
+	b, err := buildxOn(t, emptied.builder, dir, "--platform", "linux/amd64", "--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true")
 	mustBuild(t, b, err)
 
 	prune(t)
-	b, err = buildx(t, dir, "--platform", "linux/amd64", "--cache-from", "type=registry,ref="+ref+",registry.insecure=true")
+	b, err = buildxOn(t, emptied.builder, dir, "--platform", "linux/amd64", "--cache-from", "type=registry,ref="+ref+",registry.insecure=true")
 	imgs := mustBuild(t, b, err)
 	if !b.progress.servedFromCache(t, "[linux/amd64] go build .") {
 		t.Errorf("after emptying the builder, the imported cache did not serve go build:\n%s", b.tail(60))

@@ -32,7 +32,7 @@ func indexDigest(t *testing.T, b *build) string {
 // TestReproducibleFromEmptiedBuilder: the same Slimfile and source give the
 // same image index digest for two platforms, each time from an emptied
 // builder, without and with SOURCE_DATE_EPOCH; with it, the image's times
-// follow it. Not parallel: it empties the builder.
+// follow it. On the emptied builder; not parallel: it empties it.
 func TestReproducibleFromEmptiedBuilder(t *testing.T) {
 	dir := exampleModule(t, "hello")
 	platforms := []string{"--opt", "platform=linux/amd64,linux/arm64"}
@@ -46,7 +46,7 @@ func TestReproducibleFromEmptiedBuilder(t *testing.T) {
 				args = append(append([]string{}, platforms...), "--opt", "build-arg:SOURCE_DATE_EPOCH="+sde)
 			}
 			prune(t)
-			b, err := buildctl(t, dir, args...)
+			b, err := buildctlOn(t, emptied.addr, dir, args...)
 			mustBuild(t, b, err)
 			digests[mode] = append(digests[mode], indexDigest(t, b))
 			if mode == "epoch" {

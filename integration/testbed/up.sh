@@ -10,6 +10,9 @@
 #     builder "slimfile-bench" of its own): the benchmark empties its cache
 #     for every cold build, which on the first would wipe the cache of tests
 #     running beside it, and their builds would disturb its timings;
+#   - a third, "slimfile-empty", for the tests that empty their builder's
+#     cache (emptied under them, BuildKit can lose snapshots that running
+#     builds still use);
 #   - the frontend image, built from this working tree by Dockerfile.frontend
 #     and pushed as $SLIMFILE_REGISTRY/slimfile:$SLIMFILE_FRONTEND_TAG (dev
 #     unless set: another tag keeps a second working tree's frontend apart);
@@ -92,11 +95,13 @@ TOML
 }
 sock="$state/buildkitd.sock"
 bsock="$state/buildkitd-bench.sock"
+esock="$state/buildkitd-empty.sock"
 start_buildkitd buildkitd "$cache/buildkit" "$sock" 20GB
 start_buildkitd buildkitd-bench "$cache/buildkit-bench" "$bsock" 10GB
+start_buildkitd buildkitd-empty "$cache/buildkit-empty" "$esock" 5GB
 export BUILDKIT_HOST="unix://$sock"
 
-log "docker buildx builders \"slimfile\" and \"slimfile-bench\" (remote driver)"
+log "docker buildx builders \"slimfile\", \"slimfile-bench\" and \"slimfile-empty\" (remote driver)"
 mkdir -p "$HOME/.docker/cli-plugins"
 cmp -s "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx" 2>/dev/null ||
   cp "$bin/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"
@@ -105,6 +110,8 @@ docker buildx rm slimfile >/dev/null 2>&1 || true
 docker buildx create --name slimfile --driver remote "unix://$sock" >/dev/null
 docker buildx rm slimfile-bench >/dev/null 2>&1 || true
 docker buildx create --name slimfile-bench --driver remote "unix://$bsock" >/dev/null
+docker buildx rm slimfile-empty >/dev/null 2>&1 || true
+docker buildx create --name slimfile-empty --driver remote "unix://$esock" >/dev/null
 
 log "docker engine ($(dockerd --version | sed 's/,.*//'))"
 # dockerd on a socket, data-root, exec-root and pidfile of its own: no
@@ -216,6 +223,8 @@ export SLIMFILE_FRONTEND="$registry/slimfile:$tag"
 export BUILDX_BUILDER=slimfile
 export SLIMFILE_BENCH_BUILDKIT_HOST="unix://$bsock"
 export SLIMFILE_BENCH_BUILDX_BUILDER=slimfile-bench
+export SLIMFILE_EMPTY_BUILDKIT_HOST="unix://$esock"
+export SLIMFILE_EMPTY_BUILDX_BUILDER=slimfile-empty
 export SLIMFILE_UPX_DIR="$upx"
 export SLIMFILE_DOCKER_HOST="unix://$dsock"
 export SLIMFILE_DOCKER_CONTEXT=slimfile-engine
