@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -24,9 +23,6 @@ type builder struct {
 	// sawGoMod is set when the early read, which .dockerignore does not
 	// filter, found go.mod.
 	sawGoMod bool
-	// files holds the build context files read once (profile files).
-	filesMu sync.Mutex
-	files   map[string][]byte
 }
 
 // locate ties a build step to the Slimfile ranges rs.

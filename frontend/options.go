@@ -20,9 +20,8 @@ import (
 // plan is what building one target needs, gathered once before any step
 // runs: the options every platform shares and each platform's result.
 type plan struct {
-	opts      *sllb.Options
-	platforms []ocispecs.Platform
-	results   []*sllb.Result // one per platform, in the same order
+	opts    *sllb.Options
+	results []*sllb.Result // one per platform
 }
 
 // start gathers the plan of building t: the toolchain, go.mod and the
@@ -60,7 +59,7 @@ func (b *builder) start(ctx context.Context, t *spec.Target, withFrontend bool) 
 			return nil, err
 		}
 	}
-	pl := &plan{opts: opts, platforms: ps}
+	pl := &plan{opts: opts}
 	for i, p := range ps {
 		r, err := sllb.Build(opts, ets[i], p)
 		if err != nil {
@@ -105,7 +104,8 @@ func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Ta
 }
 
 // profileFiles reads the profile files the targets' security values name
-// (values other than the named profiles), each once.
+// (values other than the named profiles), each once per build: they are
+// checked before any step runs, then used for each platform.
 func (b *builder) profileFiles(ctx context.Context, ets []*spec.Target) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	for _, et := range ets {

@@ -25,9 +25,12 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	if err != nil {
 		return nil, err
 	}
-	ps := pl.platforms
-	b.bc.TargetPlatforms = ps
-	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(ps) > 1
+	// dockerui builds one image per TargetPlatforms entry, in that order.
+	b.bc.TargetPlatforms = nil
+	for _, r := range pl.results {
+		b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, r.Platform)
+	}
+	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
 	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
 		defer recovered(&err)

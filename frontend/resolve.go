@@ -136,26 +136,9 @@ func fileKeyHint(path string) string {
 }
 
 // readContextFile reads one file of the build context (after
-// .dockerignore), once per build: the profile files are checked before
-// any step runs, then used for each platform.
+// .dockerignore).
 func (b *builder) readContextFile(ctx context.Context, name string) ([]byte, error) {
 	name = path.Clean(name)
-	b.filesMu.Lock()
-	defer b.filesMu.Unlock()
-	if dt, ok := b.files[name]; ok {
-		return dt, nil
-	}
-	dt, err := b.readContextFileOnce(ctx, name)
-	if err == nil {
-		if b.files == nil {
-			b.files = map[string][]byte{}
-		}
-		b.files[name] = dt
-	}
-	return dt, err
-}
-
-func (b *builder) readContextFileOnce(ctx context.Context, name string) ([]byte, error) {
 	ref, err := b.loadContext(ctx, "load "+name, name)
 	if err != nil {
 		return nil, err

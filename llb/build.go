@@ -82,7 +82,7 @@ func (r *Result) Confinement(derived []byte) (*security.Set, error) {
 //  6. Options.BuildLabels (--label).
 func (r *Result) Config(set *security.Set) *Image {
 	img := imageConfig(r.opts, r.Base, r.Target, r.Platform)
-	labels := maps.Clone(img.Config.Labels)
+	labels := img.Config.Labels // the base's, cloned
 	if labels == nil {
 		labels = map[string]string{}
 	}

@@ -128,14 +128,18 @@ func find(keys []*key, name string) *key {
 	return nil
 }
 
-// names are the names of keys, sorted.
-func names(keys []*key) []string {
+// fieldNames are the names of keys in field order.
+func fieldNames(keys []*key) []string {
 	var out []string
 	for _, k := range keys {
 		out = append(out, k.name)
 	}
-	slices.Sort(out)
 	return out
+}
+
+// names are the names of keys, sorted.
+func names(keys []*key) []string {
+	return slices.Sorted(slices.Values(fieldNames(keys)))
 }
 
 // sortedKeys is keys sorted by name, for the reference and the schema.

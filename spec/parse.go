@@ -275,15 +275,6 @@ func (p *parser) checkString(v *yaml.Node, s string, check func(string) error) {
 	}
 }
 
-// fieldNames are the names of keys in field order.
-func fieldNames(keys []*key) []string {
-	var out []string
-	for _, k := range keys {
-		out = append(out, k.name)
-	}
-	return out
-}
-
 func lookup(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
