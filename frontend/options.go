@@ -26,17 +26,15 @@ type plan struct {
 
 // start gathers the plan of building t: the toolchain, go.mod and the
 // build context; the platforms; for each platform the expanded target,
-// its base image and the profile files it names. withFrontend also
-// resolves the frontend's own image, whose binary repacks zoneinfo.zip and
-// derives seccomp profiles; it depends on neither go.mod nor the
+// its base image and the profile files it names. It also resolves the
+// frontend's own image, whose binaries repack zoneinfo.zip, run the
+// dependency layers and derive seccomp profiles; it depends on neither
+// go.mod nor the
 // toolchain, so it is resolved while they are read and resolved (each is
 // a round trip to BuildKit on every build, no-op ones included). The
 // confinement of every platform is checked here, before any step runs.
-func (b *builder) start(ctx context.Context, t *spec.Target, withFrontend bool) (*plan, error) {
-	var own func() (*llb.State, error)
-	if withFrontend {
-		own = b.ownImageAsync(ctx)
-	}
+func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
+	own := b.ownImageAsync(ctx)
 	opts, err := b.inputs(ctx, t)
 	if err != nil {
 		return nil, err
@@ -51,14 +49,20 @@ func (b *builder) start(ctx context.Context, t *spec.Target, withFrontend bool) 
 			return nil, err
 		}
 	}
+	layers, err := b.cacheLayers()
+	if err != nil {
+		return nil, err
+	}
+	// The layers' steps run the frontend image's slimfile-go; a module
+	// with directory replacements has no download step to keep.
+	opts.Layers = layers && !opts.Module.LocalReplaces
 	if err := b.gather(ctx, opts, ets, ps); err != nil {
 		return nil, err
 	}
-	if own != nil {
-		if opts.Frontend, err = own(); err != nil {
-			return nil, err
-		}
+	if opts.Frontend, err = own(); err != nil {
+		return nil, err
 	}
+	opts.Layers = opts.Layers && opts.Frontend != nil
 	pl := &plan{opts: opts}
 	for i, p := range ps {
 		r, err := sllb.Build(opts, ets[i], p)
@@ -74,7 +78,8 @@ func (b *builder) start(ctx context.Context, t *spec.Target, withFrontend bool) 
 }
 
 // gather resolves, for every platform at once, the base image and the
-// profile files of its expanded target.
+// profile files of its expanded target and, with opts.Layers, the
+// packages of its dependency layer.
 func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) error {
 	bases := make([]*resolved, len(ps))
 	eg, ectx := errgroup.WithContext(ctx)
@@ -91,6 +96,13 @@ func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Ta
 		opts.ProfileFiles, err = b.profileFiles(ectx, ets)
 		return err
 	})
+	if opts.Layers {
+		eg.Go(func() (err error) {
+			defer recovered(&err)
+			opts.Dependencies, opts.Layers, err = b.dependencyLists(ectx, opts, ets, ps)
+			return err
+		})
+	}
 	if err := eg.Wait(); err != nil {
 		return err
 	}
@@ -185,6 +197,26 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Options, er
 		o.GOROOT = gorootFromEnv(tc.config.Config.Env)
 	}
 	return o, nil
+}
+
+// cacheLayersArg is the build arg that keeps modules and compiled
+// dependencies in cache mounts only, out of every layer and so of every
+// exported cache (docs/ci.md): SLIMFILE_CACHE_LAYERS=false.
+const cacheLayersArg = "SLIMFILE_CACHE_LAYERS"
+
+// cacheLayers reports whether the build keeps modules and compiled
+// dependencies in layers too (llb/layers.go): unless the build arg says
+// false.
+func (b *builder) cacheLayers() (bool, error) {
+	v := b.bc.BuildArgs[cacheLayersArg]
+	if v == "" {
+		return true, nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("--build-arg %s=%s: want true or false", cacheLayersArg, v)
+	}
+	return on, nil
 }
 
 // toolchainError says which line chose the toolchain image that could not

@@ -21,7 +21,7 @@ import (
 
 // image builds t's image for every platform.
 func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	pl, err := b.start(ctx, t, true)
+	pl, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +91,10 @@ func manifestAnnotations(results []*sllb.Result, multi bool) map[string][]byte {
 
 // binaries builds t's binaries for every platform into one directory per
 // platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...).
+// Its go build steps are the image's (the frontend's image derives the
+// profile and runs the dependency layers), so the two share their cache.
 func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	pl, err := b.start(ctx, t, false)
+	pl, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +113,7 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 // platforms each gets a directory of its own (linux_amd64/, ...), as the
 // binaries output does; with one, the files are at the top.
 func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result, error) {
-	pl, err := b.start(ctx, t, true)
+	pl, err := b.start(ctx, t)
 	if err != nil {
 		return nil, err
 	}

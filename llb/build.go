@@ -38,7 +38,12 @@ type Result struct {
 // spec.File.Expanded) on platform p needs: the go mod download, go build
 // and runtime steps, and what makes the image config and the profiles.
 func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
-	goOut, err := compile(o, t, p, download(o, t))
+	mods := download(o, t)
+	deps, err := dependencies(o, t, p, mods)
+	if err != nil {
+		return nil, err
+	}
+	goOut, err := compile(o, t, p, mods, deps)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,16 @@ type Options struct {
 	// ProfileFiles are the security profile files the target names, read
 	// from the build context, by path.
 	ProfileFiles map[string][]byte
+	// Layers keeps the downloaded modules and each platform's compiled
+	// dependency packages in layers of their own as well as in the cache
+	// mounts, so that --cache-to exports them (layers.go). It needs
+	// Frontend, whose GoStepBinary fills them.
+	Layers bool
+	// Dependencies are, by platform (PlatformString), the packages from
+	// outside the module, standard library included, that the main
+	// package's own packages import: what the platform's dependency layer
+	// compiles. A platform without them gets no dependency layer.
+	Dependencies map[string][]string
 	// NoCache runs go mod download and go build again (--no-cache). Only
 	// these steps are marked: BuildKit merges identical steps of concurrent
 	// builds, so marking the shared toolchain image would make every other
@@ -88,19 +98,34 @@ type Base struct {
 	Ref    string
 }
 
-// cacheMounts are the persistent Go caches. Both are shared: Go locks its
-// module and build caches itself, so concurrent builds of several
-// platforms (and of several Slimfiles) may use them at once.
-func (in *Options) cacheMounts() []llb.RunOption {
+// The persistent Go caches are shared: Go locks its module and build
+// caches itself, so concurrent builds of several platforms (and of several
+// Slimfiles) may use them at once.
+
+// modCacheMount is the persistent module cache.
+func (in *Options) modCacheMount() llb.RunOption {
+	return llb.AddMount(modCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gomodcache", llb.CacheMountShared))
+}
+
+// buildCacheMount is the persistent build cache.
+func (in *Options) buildCacheMount() llb.RunOption {
+	return llb.AddMount(buildCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gobuildcache", llb.CacheMountShared))
+}
+
+// goCacheEnv says where the Go caches are.
+func goCacheEnv() []llb.RunOption {
 	return []llb.RunOption{
-		llb.AddMount(modCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gomodcache", llb.CacheMountShared)),
-		llb.AddMount(buildCache, llb.Scratch(), llb.AsPersistentCacheDir(in.CacheNS+"slimfile-gobuildcache", llb.CacheMountShared)),
 		llb.AddEnv("GOMODCACHE", modCache),
 		llb.AddEnv("GOCACHE", buildCache),
 		// The toolchain of the image builds; go.mod asking for a newer
 		// one is an error rather than a download inside the build.
 		llb.AddEnv("GOTOOLCHAIN", "local"),
 	}
+}
+
+// cacheMounts are both persistent caches and where they are.
+func (in *Options) cacheMounts() []llb.RunOption {
+	return append([]llb.RunOption{in.modCacheMount(), in.buildCacheMount()}, goCacheEnv()...)
 }
 
 // NetrcPath is where the build secret "netrc" is mounted for module steps.
@@ -137,15 +162,10 @@ func moduleEnv(t *spec.Target) []llb.RunOption {
 	return opts
 }
 
-// download returns the toolchain after `go mod download` of the module's
-// dependencies. The step sees only go.mod and go.sum, so a change to any
-// other file leaves it cached. Modules with directory replacements need
-// their source and are downloaded by `go build` instead.
-func download(in *Options, t *spec.Target) llb.State {
-	if !in.Module.Requires || in.Module.LocalReplaces {
-		return in.Toolchain
-	}
-	modFiles := llb.Scratch().File(
+// moduleFiles is go.mod and go.sum of the module, alone: the steps that
+// see only them stay cached when any other file changes.
+func (in *Options) moduleFiles() llb.State {
+	return llb.Scratch().File(
 		llb.Copy(in.Context, path.Join("/", in.ModuleDir)+"/", "/", &llb.CopyInfo{
 			CopyDirContentsOnly: true,
 			IncludePatterns:     []string{"go.mod", "go.sum"},
@@ -153,16 +173,47 @@ func download(in *Options, t *spec.Target) llb.State {
 		}),
 		llb.WithCustomName("go.mod and go.sum of "+in.Module.Path),
 	)
-	opts := []llb.RunOption{
-		llb.Args([]string{"go", "mod", "download"}),
-		llb.Dir(srcDir),
-		llb.AddMount(srcDir, modFiles),
-		llb.WithCustomName("go mod download (" + in.Module.Path + ")"),
+}
+
+// downloaded is the go mod download step: root is the toolchain after it
+// (the module cache filled), and modules, when not nil, the module layer
+// (layers.go).
+type downloaded struct {
+	root    llb.State
+	modules *llb.State
+}
+
+// download runs `go mod download` of the module's dependencies. The step
+// sees only go.mod and go.sum, so a change to any other file leaves it
+// cached. Modules with directory replacements need their source and are
+// downloaded by `go build` instead.
+func download(in *Options, t *spec.Target) downloaded {
+	if !in.Module.Requires || in.Module.LocalReplaces {
+		return downloaded{root: in.Toolchain}
 	}
+	args := []string{"go", "mod", "download"}
+	var opts []llb.RunOption
+	if in.Layers {
+		var mount llb.RunOption
+		args, mount = in.goStep("modules", moduleLayerDir)
+		opts = append(opts, mount)
+	}
+	opts = append(opts,
+		llb.Args(args),
+		llb.Dir(srcDir),
+		llb.AddMount(srcDir, in.moduleFiles()),
+		llb.WithCustomName("go mod download ("+in.Module.Path+")"),
+	)
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, moduleEnv(t)...)
 	opts = append(opts, in.at(in.ModuleAt)...)
-	return in.Toolchain.Run(opts...).Root()
+	run := in.Toolchain.Run(opts...)
+	d := downloaded{root: run.Root()}
+	if in.Layers {
+		mods := run.AddMount(moduleLayerDir, llb.Scratch())
+		d.modules = &mods
+	}
+	return d
 }
 
 // GoBuildArgs is the `go build` command line for a target.
@@ -190,39 +241,74 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 	return append(args, "-o", path.Join(outDir, binary), t.Main)
 }
 
+// platformEnv is what cross-compiles for p: GOOS, GOARCH and the rest,
+// and no cgo.
+func platformEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption, error) {
+	goEnv, err := GoEnv(p)
+	if err != nil {
+		return nil, &spec.ValueError{Range: t.Where(&t.Platforms), Err: err}
+	}
+	opts := []llb.RunOption{llb.AddEnv("CGO_ENABLED", "0")}
+	for _, kv := range goEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		opts = append(opts, llb.AddEnv(k, v))
+	}
+	return opts, nil
+}
+
+// buildEnv is the environment of t's go build steps beyond the platform's:
+// where modules come from, then build.env.
+func buildEnv(t *spec.Target) []llb.RunOption {
+	opts := moduleEnv(t)
+	for _, k := range sortedKeys(t.Build.Env) {
+		opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
+	}
+	return opts
+}
+
 // compile cross-compiles t's main package for platform p on the build
 // platform and returns a state holding /<binary> (and, for
 // security.seccomp: default, the profile derived from it in DerivedDir).
-func compile(in *Options, t *spec.Target, p ocispecs.Platform, root llb.State) (llb.State, error) {
-	goEnv, err := GoEnv(p)
+// With the module layer, go build reads the modules from it; with a
+// dependency layer, the persistent build cache is seeded from it first.
+func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *llb.State) (llb.State, error) {
+	env, err := platformEnv(t, p)
 	if err != nil {
-		return llb.State{}, &spec.ValueError{Range: t.Where(&t.Platforms), Err: err}
+		return llb.State{}, err
 	}
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	if derives(in, t) {
+	if derives(in, t) || deps != nil {
+		step := []string{"build"}
+		if deps != nil {
+			step = append(step, "-seed", depLayerDir)
+			opts = append(opts, llb.AddMount(depLayerDir, *deps, llb.Readonly))
+		}
+		if derives(in, t) {
+			step = append(step, "-derive", path.Join(outDir, DerivedDir, DerivedFile), "-binary", path.Join(outDir, binary))
+		}
 		var mount llb.RunOption
-		args, mount = deriveWrapped(in, binary, args)
+		args, mount = in.goStep(append(append(step, "--"), args...)...)
 		opts = append(opts, mount)
 	}
 	opts = append(opts,
 		llb.Args(args),
 		llb.Dir(path.Join(srcDir, in.ModuleDir)),
 		llb.AddMount(srcDir, in.Context, llb.Readonly),
-		llb.AddEnv("CGO_ENABLED", "0"),
 		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
 	)
-	for _, kv := range goEnv {
-		k, v, _ := strings.Cut(kv, "=")
-		opts = append(opts, llb.AddEnv(k, v))
+	opts = append(opts, env...)
+	if mods.modules != nil {
+		// Writable: what go build would add is dropped with the step.
+		opts = append(opts, llb.AddMount(modCache, *mods.modules))
+	} else {
+		opts = append(opts, in.modCacheMount())
 	}
-	opts = append(opts, in.cacheMounts()...)
-	opts = append(opts, moduleEnv(t)...)
-	for _, k := range sortedKeys(t.Build.Env) {
-		opts = append(opts, llb.AddEnv(k, t.Build.Env[k]))
-	}
+	opts = append(opts, in.buildCacheMount())
+	opts = append(opts, goCacheEnv()...)
+	opts = append(opts, buildEnv(t)...)
 	opts = append(opts, in.at(t.Where(&t.Main))...)
-	run := root.Run(opts...)
+	run := mods.root.Run(opts...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }

@@ -932,7 +932,7 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 			in := inputs(true)
 			in.Frontend = &fe
 			g, _ := build(t, in, f, tg, linuxArm64)
-			derives := g.execs("/slimfile-frontend/bin/slimfile-derive", "/out/.slimfile/seccomp-derived.json", "/out/svc", "--", "go", "build")
+			derives := g.execs("/slimfile-frontend/bin/slimfile-go", "build", "-derive", "/out/.slimfile/seccomp-derived.json", "-binary", "/out/svc", "--", "go", "build")
 			plain := g.execs("go", "build")
 			if (len(derives) == 1) != c.derives || (len(plain) == 1) == c.derives {
 				t.Fatalf("go build through the frontend's binary: %d steps, alone: %d", len(derives), len(plain))
@@ -1008,7 +1008,7 @@ func TestBuildJoinsSteps(t *testing.T) {
 		t.Errorf("Derived %v, BinaryName %q", r.Derived, r.BinaryName)
 	}
 	g := marshal(t, r.Image, linuxArm64)
-	_, gobuild := g.exec(t, "/slimfile-frontend/bin/slimfile-derive")
+	_, gobuild := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build")
 	if _, root := g.input(gobuild, mount(t, gobuild, "/")); root.GetExec() == nil || root.GetExec().Meta.Args[1] != "mod" {
 		t.Errorf("go build does not run on go mod download's output: %v", root)
 	}

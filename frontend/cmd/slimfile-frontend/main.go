@@ -7,7 +7,7 @@
 //	slimfile-frontend repack-zoneinfo IN.zip OUT.zip
 //
 // to write the image's zoneinfo.zip (see llb.RepackZoneinfo). The image's
-// other program, slimfile-derive, derives seccomp profiles.
+// other program, slimfile-go, runs the Go steps that need more than the go command.
 package main
 
 import (

@@ -1,0 +1,248 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"go/build"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// The dependency list of a platform's dependency layer (llb/layers.go) is
+// computed here, from the build context as go build will see it, rather
+// than in a step: a step that a source edit reruns would start a
+// container on every rebuild, and go build would wait for it. The list
+// goes literally into the dependency step, so that step stays cached
+// while an edit leaves the imports as they were.
+
+// sourceTree reads directories and files of the build context, each once:
+// the walks of several platforms share what it read.
+type sourceTree struct {
+	readDir  func(dir string) ([]fs.FileInfo, error)
+	readFile func(name string) ([]byte, error)
+
+	mu    sync.Mutex
+	dirs  map[string]*treeDir
+	limit chan struct{} // reads in flight
+}
+
+// treeDir is a directory's Go files (tests left out), read together.
+type treeDir struct {
+	once    sync.Once
+	entries []fs.FileInfo
+	files   map[string][]byte
+	err     error
+}
+
+func newSourceTree(readDir func(string) ([]fs.FileInfo, error), readFile func(string) ([]byte, error)) *sourceTree {
+	return &sourceTree{readDir: readDir, readFile: readFile, dirs: map[string]*treeDir{}, limit: make(chan struct{}, 16)}
+}
+
+// dir lists dir and reads its non-test Go files side by side: each read is
+// a round trip to BuildKit.
+func (s *sourceTree) dir(dir string) *treeDir {
+	s.mu.Lock()
+	d, ok := s.dirs[dir]
+	if !ok {
+		d = &treeDir{}
+		s.dirs[dir] = d
+	}
+	s.mu.Unlock()
+	d.once.Do(func() {
+		entries, err := s.readDir(dir)
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.files = map[string][]byte{}
+		var mu sync.Mutex
+		var eg errgroup.Group
+		for _, e := range entries {
+			name := e.Name()
+			if !e.Mode().IsRegular() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			d.entries = append(d.entries, e)
+			eg.Go(func() error {
+				s.limit <- struct{}{}
+				defer func() { <-s.limit }()
+				dt, err := s.readFile(path.Join(dir, name))
+				mu.Lock()
+				defer mu.Unlock()
+				d.files[name] = dt
+				return err
+			})
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				d.entries = append(d.entries, e)
+			}
+		}
+		d.err = eg.Wait()
+	})
+	return d
+}
+
+// context is a go/build context for platform p and build tags that reads
+// the tree; cgo is off, as in go build.
+func (s *sourceTree) context(p ocispecs.Platform, tags []string) build.Context {
+	c := build.Default
+	c.GOOS, c.GOARCH = p.OS, p.Architecture
+	c.GOROOT, c.GOPATH = "", ""
+	c.CgoEnabled = false
+	c.BuildTags = tags
+	c.ToolTags = nil // the frontend's own architecture's, not p's
+	c.ReadDir = func(dir string) ([]fs.FileInfo, error) {
+		d := s.dir(dir)
+		return d.entries, d.err
+	}
+	c.OpenFile = func(name string) (io.ReadCloser, error) {
+		d := s.dir(path.Dir(name))
+		if dt, ok := d.files[path.Base(name)]; ok {
+			return io.NopCloser(bytes.NewReader(dt)), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	c.IsDir = func(name string) bool { return s.dir(name).err == nil }
+	c.HasSubdir = func(root, dir string) (string, bool) { return "", false }
+	c.JoinPath = path.Join
+	c.IsAbsPath = path.IsAbs
+	c.SplitPathList = func(string) []string { return nil }
+	return c
+}
+
+// importedPackages walks the packages of module modPath (in directory
+// modDir of the tree) that main imports, directly or through other
+// packages of the module, and returns the packages from outside the
+// module they import, standard library included, sorted. A directory
+// that go/build cannot read or parse ends the walk there: the list only
+// decides what the dependency layer holds, and go build compiles what it
+// lacks.
+func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main string) []string {
+	seen := map[string]bool{}
+	deps := map[string]bool{}
+	queue := []string{path.Join(modDir, main)}
+	for len(queue) > 0 {
+		dir := queue[0]
+		queue = queue[1:]
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		pkg, err := c.ImportDir(dir, build.ImportComment)
+		if err != nil {
+			continue
+		}
+		for _, imp := range pkg.Imports {
+			switch {
+			case imp == "C" || imp == "unsafe":
+			case imp == modPath || strings.HasPrefix(imp, modPath+"/"):
+				queue = append(queue, path.Join(modDir, strings.TrimPrefix(imp, modPath)))
+			default:
+				deps[imp] = true
+			}
+		}
+	}
+	return slices.Sorted(func(yield func(string) bool) {
+		for d := range deps {
+			if !yield(d) {
+				return
+			}
+		}
+	})
+}
+
+// hasVendor reports whether the module has a vendor directory: go build
+// then compiles vendored packages, which a dependency layer built from the
+// module cache would not hold.
+func (s *sourceTree) hasVendor(modDir string) bool {
+	return s.dir(path.Join(modDir, "vendor")).err == nil
+}
+
+// gatewayTree reads ref (the main context, as the build mounts it).
+func gatewayTree(ctx context.Context, ref client.Reference) *sourceTree {
+	return newSourceTree(
+		func(dir string) ([]fs.FileInfo, error) {
+			stats, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
+			if err != nil {
+				return nil, err
+			}
+			infos := make([]fs.FileInfo, len(stats))
+			for i, st := range stats {
+				infos[i] = statInfo{name: path.Base(st.Path), mode: fs.FileMode(st.Mode), size: st.Size}
+			}
+			return infos, nil
+		},
+		func(name string) ([]byte, error) {
+			return ref.ReadFile(ctx, client.ReadRequest{Filename: name})
+		})
+}
+
+// statInfo is a directory entry BuildKit listed.
+type statInfo struct {
+	name string
+	mode fs.FileMode
+	size int64
+}
+
+func (i statInfo) Name() string       { return i.name }
+func (i statInfo) Size() int64        { return i.size }
+func (i statInfo) Mode() fs.FileMode  { return i.mode }
+func (i statInfo) ModTime() time.Time { return time.Time{} }
+func (i statInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i statInfo) Sys() any           { return nil }
+
+// dependencyLists returns, by platform, the packages each platform's
+// dependency layer compiles, reading the main context (solved here, so
+// the build's mount of it finds it synced). It reports false when the
+// module should have no layers (a vendor directory).
+func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string][]string, bool, error) {
+	def, err := o.Context.Marshal(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, false, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, false, err
+	}
+	tree := gatewayTree(ctx, ref)
+	if tree.hasVendor(o.ModuleDir) {
+		return nil, false, nil
+	}
+	lists := make([][]string, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			defer recovered(&err)
+			et := ets[i]
+			lists[i] = importedPackages(tree, tree.context(p, et.Build.Tags), o.Module.Path, o.ModuleDir, et.Main)
+		}()
+	}
+	wg.Wait()
+	out := map[string][]string{}
+	for i, p := range ps {
+		if len(lists[i]) > 0 {
+			out[sllb.PlatformString(p)] = lists[i]
+		}
+	}
+	return out, true, nil
+}

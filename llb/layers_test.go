@@ -1,0 +1,129 @@
+package llb_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	sllb "github.com/slimfile/slimfile/llb"
+)
+
+// layered is the options of a build with the dependency layers.
+func layered(requires bool) *sllb.Options {
+	in := inputs(requires)
+	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
+	in.Frontend = &fe
+	in.Layers = true
+	in.Dependencies = map[string][]string{"linux/arm64": {"fmt", "google.golang.org/grpc"}}
+	return in
+}
+
+// TestDependencyLayers: the go mod download step also writes the module
+// layer; the platform's dependency step compiles the listed packages in
+// a directory of go.mod and go.sum alone (so a source edit leaves it
+// cached) through the cache program, for the platform, into the
+// dependency layer; go build reads its modules from the module layer and
+// seeds the build cache from the dependency layer.
+func TestDependencyLayers(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1", "main: ./cmd/api", "build: {tags: [netgo], gcflags: [-m]}")
+	g, _ := build(t, layered(true), f, tg, linuxArm64)
+	modD, mods := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "modules", "/slimfile-modules")
+	if m := mount(t, mods, "/slimfile-modules"); m.Input >= 0 || m.Output < 0 {
+		t.Errorf("the module layer is not a new output of the download step: %v", m)
+	}
+	depD, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "--")
+	want := []string{"go", "build", "-trimpath", "-tags=netgo", "fmt", "google.golang.org/grpc"}
+	if args := deps.GetExec().Meta.Args[3:]; !slices.Equal(args, want) {
+		t.Errorf("dependency build %q, want %q (no -gcflags without a pattern, no link flags)", args, want)
+	}
+	env := deps.GetExec().Meta.Env
+	for _, kv := range []string{"GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "GOCACHE=/root/.cache/go-build",
+		"GOCACHEPROG=/slimfile-frontend/bin/slimfile-go cacheprog /root/.cache/go-build /slimfile-deps"} {
+		if !hasEnv(env, kv) {
+			t.Errorf("dependency step env %q lacks %s", env, kv)
+		}
+	}
+	if !strings.Contains(g.name(depD), "[linux/arm64] go build dependencies of ./cmd/api (2 packages)") {
+		t.Errorf("dependency step named %q", g.name(depD))
+	}
+	_, src := g.input(deps, mount(t, deps, "/src"))
+	if src.GetFile() == nil {
+		t.Errorf("the dependency step's /src is not go.mod and go.sum alone: %v", src)
+	}
+	if _, root := g.input(deps, mount(t, deps, "/")); root != mods {
+		t.Error("the dependency step does not run after go mod download")
+	}
+	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-seed", "/slimfile-deps")
+	if d, _ := g.input(gb, mount(t, gb, "/slimfile-deps")); d != depD || !mount(t, gb, "/slimfile-deps").Readonly {
+		t.Error("go build does not mount the dependency layer read-only")
+	}
+	m := mount(t, gb, "/go/pkg/mod")
+	if d, _ := g.input(gb, m); d != modD || m.Readonly || m.MountType == pb.MountType_CACHE {
+		t.Errorf("go build does not read its modules from the module layer (writable): %v", m)
+	}
+	if mount(t, gb, "/root/.cache/go-build").MountType != pb.MountType_CACHE {
+		t.Error("go build does not use the persistent build cache")
+	}
+}
+
+// TestNoDependencyLayers: without Layers, or for a platform without a
+// list, the steps are as they were: no layer steps, go build on the
+// persistent module cache; a module without requirements gets a
+// dependency layer (of standard library packages) but no module layer.
+func TestNoDependencyLayers(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1", "security: {seccomp: go}")
+	off := layered(true)
+	off.Layers = false
+	for name, c := range map[string]struct {
+		in   *sllb.Options
+		p    string
+		deps int
+		mods int
+	}{
+		"off":         {off, "arm64", 0, 0},
+		"other arch":  {layered(true), "amd64", 0, 1},
+		"no requires": {layered(false), "arm64", 1, 0},
+		"listed arch": {layered(true), "arm64", 1, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := linuxArm64
+			if c.p == "amd64" {
+				p = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+			}
+			g, _ := build(t, c.in, f, tg, p)
+			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "deps")); n != c.deps {
+				t.Errorf("%d dependency steps, want %d", n, c.deps)
+			}
+			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "modules")); n != c.mods {
+				t.Errorf("%d module layer steps, want %d", n, c.mods)
+			}
+			gbs := g.execs("/slimfile-frontend/bin/slimfile-go", "build")
+			if c.deps == 0 {
+				gbs = g.execs("go", "build")
+			}
+			for _, gb := range gbs {
+				if m := mount(t, gb, "/go/pkg/mod"); (m.MountType == pb.MountType_CACHE) == (c.mods == 1) {
+					t.Errorf("go build's module cache %v, with %d module layers", m, c.mods)
+				}
+			}
+			if len(gbs) != 1 {
+				t.Errorf("%d go build steps", len(gbs))
+			}
+		})
+	}
+}
+
+// TestDependencyGcflags: -gcflags that name their packages (all=...)
+// reach the dependency build, whose packages they apply to in go build.
+func TestDependencyGcflags(t *testing.T) {
+	f, tg := parse(t, "slimfile: 1", "build: {gcflags: [all=-N, -l]}")
+	g, _ := build(t, layered(true), f, tg, linuxArm64)
+	_, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "--")
+	if !slices.Contains(deps.GetExec().Meta.Args, "-gcflags=all=-N -l") {
+		t.Errorf("dependency build %q lacks -gcflags=all=-N -l", deps.GetExec().Meta.Args)
+	}
+}
