@@ -97,4 +97,3 @@ func hasPattern(flags string) bool {
 	pattern, _, ok := strings.Cut(flags, "=")
 	return ok && pattern != "" && !strings.HasPrefix(pattern, "-") && !strings.ContainsAny(pattern, " \t")
 }
-
