@@ -26,13 +26,13 @@ type plan struct {
 
 // start gathers the plan of building t: the toolchain, go.mod and the
 // build context; the platforms; for each platform the expanded target,
-// its base image and the profile files it names. It also resolves the
-// frontend's own image, whose binaries repack zoneinfo.zip, run the
-// dependency layers and derive seccomp profiles; it depends on neither
-// go.mod nor the
-// toolchain, so it is resolved while they are read and resolved (each is
-// a round trip to BuildKit on every build, no-op ones included). The
-// confinement of every platform is checked here, before any step runs.
+// its base image, the profile files it names and the packages of its
+// dependency layer. It also resolves the frontend's own image, whose
+// binaries repack zoneinfo.zip, run the dependency layers and derive
+// seccomp profiles; it depends on neither go.mod nor the toolchain, so it
+// is resolved while they are read and resolved (each is a round trip to
+// BuildKit on every build, no-op ones included). The confinement of every
+// platform is checked here, before any step runs.
 func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
 	own := b.ownImageAsync(ctx)
 	opts, err := b.inputs(ctx, t)

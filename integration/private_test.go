@@ -110,7 +110,8 @@ func (p *privateProxy) goSum(t *testing.T) string {
 // private module, served by an authenticated proxy: without the netrc
 // secret the download is refused; with it the build works, and the
 // password is in no layer, no exported cache blob, no attestation and no
-// progress output.
+// progress output. The module's source is in the exported cache unless
+// SLIMFILE_CACHE_LAYERS=false.
 func TestExamplePrivateModule(t *testing.T) {
 	t.Parallel()
 	p := newPrivateProxy(t)
@@ -160,6 +161,21 @@ func TestExamplePrivateModule(t *testing.T) {
 	// statuses, logs, warnings, errors.
 	if strings.Contains(b.out, p.pass) || strings.Contains(b.progress.String(), p.pass) {
 		t.Error("the netrc password is in the build output")
+	}
+
+	// The private module's source (a comment, which no binary holds) is
+	// in the exported cache, in the module layer, as docs/ci.md says;
+	// SLIMFILE_CACHE_LAYERS=false keeps it out.
+	const source = "// Package greet is a private module."
+	if findSecret(t, cacheDir, source) == "" {
+		t.Error("the private module's source is not in the exported cache: the search for the password saw no module layer")
+	}
+	mountsOnly := filepath.Join(t.TempDir(), "cache")
+	b, err = buildx(t, dir, "--platform", "linux/amd64", golang, proxy, ns, "--secret", "id=netrc,src="+netrc,
+		"--build-arg", "SLIMFILE_CACHE_LAYERS=false", "--cache-to", "type=local,dest="+mountsOnly+",mode=max")
+	mustBuild(t, b, err)
+	if where := findSecret(t, mountsOnly, source); where != "" {
+		t.Errorf("with SLIMFILE_CACHE_LAYERS=false, the private module's source is in %s", where)
 	}
 }
 
