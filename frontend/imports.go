@@ -231,6 +231,8 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A walk that panics leaves the platform without a
+			// dependency layer, never the build without a result.
 			var err error
 			defer recovered(&err)
 			et := ets[i]
