@@ -269,18 +269,26 @@ func (v *buildkitVariant) build(dir, platform string, image bool) (float64, int6
 	if image {
 		dest = filepath.Join(filepath.Dir(dir), v.file+".tar")
 	}
-	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
-		"--opt", "filename="+v.file, "--opt", "platform="+platform, "--output", "type=oci,dest="+dest)
-	start := time.Now()
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		fail(fmt.Errorf("%s: %v\n%s", v.label, err, b))
-	}
-	t := time.Since(start).Seconds()
+	t := v.run(dir, platform, "type=oci,dest="+dest)
 	if !image {
 		return t, 0
 	}
 	return t, layoutBytes(dest, platform)
+}
+
+// run builds dir with buildctl for platform (one or a comma-separated
+// list) to output, with extra arguments such as --export-cache, and
+// returns the seconds it took.
+func (v *buildkitVariant) run(dir, platform, output string, extra ...string) float64 {
+	args := append([]string{"build", "--frontend", "dockerfile.v0", "--local", "context=" + dir, "--local", "dockerfile=" + dir,
+		"--opt", "filename=" + v.file, "--opt", "platform=" + platform, "--output", output}, extra...)
+	cmd := exec.Command("buildctl", args...)
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		fail(fmt.Errorf("%s: buildctl %s: %v\n%s", v.label, strings.Join(extra, " "), err, b))
+	}
+	return time.Since(start).Seconds()
 }
 
 func prune() {
