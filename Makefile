@@ -1,6 +1,6 @@
 # The two commands of the README. Both bring up the local BuildKit test bed
 # (integration/testbed/up.sh) on first use and reuse it afterwards.
-.PHONY: example test unit fuzz bench testbed down
+.PHONY: example test unit fuzz bench bench-ci testbed down
 
 # Build examples/hello with its Slimfile through docker buildx and run it.
 example:
@@ -29,6 +29,18 @@ fuzz:
 bench: testbed
 	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
 	  go run ./integration/bench -runs $${RUNS:-3} -rounds $${ROUNDS:-10}
+
+# What a CI runner pays with a registry cache: a cold build exporting it
+# (mode=max) to the loopback registry, a rebuild on the emptied builder
+# importing it, a warm rebuild, for the Slimfile and the expert Dockerfile, on
+# linux/amd64 and on linux/amd64,linux/arm64, with the cache's size, for the
+# examples and blackbox_exporter (about 70 modules, fetched from the Go module
+# proxy at run time). Apart from make bench: every build but the warm ones
+# compiles everything, about half an hour on 2 CPUs with RUNS=1.
+bench-ci: testbed
+	. "$${SLIMFILE_STATE:-$${SLIMFILE_CACHE:-$$HOME/.cache/slimfile}/state}/env" && \
+	  go run ./integration/bench -scenario ci -runs $${RUNS:-1} \
+	    -subjects $${SUBJECTS:-examples/hello,examples/grpc-health,github.com/prometheus/blackbox_exporter@v0.28.0}
 
 testbed:
 	./integration/testbed/up.sh >/dev/null

@@ -19,6 +19,14 @@
 //
 //	source "$(integration/testbed/up.sh)"; go run ./integration/bench -runs 3 -rounds 10
 //
+// With -scenario ci it measures instead what a CI runner sees (see
+// benchCI): a cold build exporting a registry cache, a rebuild on an
+// emptied builder importing it, and a warm rebuild, for the Slimfile and
+// the expert Dockerfile, for one platform and for several:
+//
+//	go run ./integration/bench -scenario ci -runs 1 \
+//	  -subjects examples/hello,github.com/prometheus/blackbox_exporter@v0.28.0
+//
 // It builds on the test bed's benchmark buildkitd
 // (SLIMFILE_BENCH_BUILDKIT_HOST), not the one the tests use (BUILDKIT_HOST),
 // and empties that one's cache (buildctl prune --all) for each cold run: so
@@ -113,7 +121,7 @@ type result struct {
 }
 
 func main() {
-	subjects := flag.String("subjects", "examples/grpc-health,examples/hello", "comma-separated Go modules to build, each with a Slimfile")
+	subjects := flag.String("subjects", "examples/grpc-health,examples/hello", "comma-separated Go modules to build: directories with a Slimfile, or module@version (its main package at its root), fetched from the Go module proxy at run time and given a Slimfile")
 	runs := flag.Int("runs", 3, "cold builds per variant")
 	rounds := flag.Int("rounds", 10, "interleaved rounds of warm and no-op builds (the naive Dockerfile, whose warm build is a cold one, takes part in the first runs of them)")
 	platform := flag.String("platform", "linux/amd64", "target platform")
@@ -121,7 +129,12 @@ func main() {
 	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
+	scenario := flag.String("scenario", "local", "local (the variants above on one builder) or ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused)")
+	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
+	if *scenario != "local" && *scenario != "ci" {
+		fail(fmt.Errorf("-scenario %q: want local or ci", *scenario))
+	}
 	if os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first (SLIMFILE_BENCH_BUILDKIT_HOST is new: run the test bed again): source \"$(integration/testbed/up.sh)\""))
 	}
@@ -129,11 +142,23 @@ func main() {
 	// publishes) talks to the benchmark's buildkitd.
 	check(os.Setenv("BUILDKIT_HOST", os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST")))
 	fmt.Fprintf(os.Stderr, "bench: building on %s\n", os.Getenv("BUILDKIT_HOST"))
+	if *scenario == "ci" {
+		fmt.Printf("ci scenario, %s and [%s], %d runs, medians, %d CPUs, %s, frontend %s\n", *platform, *ciPlatforms, *runs, runtime.NumCPU(),
+			time.Now().UTC().Format("2006-01-02"), os.Getenv("SLIMFILE_FRONTEND"))
+		for _, subject := range strings.Split(*subjects, ",") {
+			dir, label, cleanup := subjectDir(subject)
+			benchCI(dir, label, *platform, *ciPlatforms, *runs)
+			cleanup()
+		}
+		return
+	}
 	dockerfileFrontend()
 	null := nullFrontend()
 	fmt.Printf("%s, %d cold runs and %d rounds of warm and no-op builds, medians, %d CPUs, %s\n", *platform, *runs, *rounds, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 	for _, subject := range strings.Split(*subjects, ",") {
-		bench(subject, *platform, *runs, *rounds, *withKo, *withSeccompGo, *withNaive)
+		dir, label, cleanup := subjectDir(subject)
+		bench(dir, label, *platform, *runs, *rounds, *withKo, *withSeccompGo, *withNaive)
+		cleanup()
 	}
 	fc := measureFrontendCosts(max(*rounds, 9), null)
 	fmt.Printf("\nNo-op builds whose frontend runs from an image (# syntax=), medians of %d: a trivial Dockerfile takes %.3f s on the\n"+
@@ -141,7 +166,7 @@ func main() {
 		"the floor under any # syntax= build here.\n", max(*rounds, 9), fc.builtin, fc.syntax, fc.null)
 }
 
-func bench(subject, platform string, runs, rounds int, withKo, withSeccompGo, withNaive bool) {
+func bench(subject, label, platform string, runs, rounds int, withKo, withSeccompGo, withNaive bool) {
 	goVersion := goLine(subject)
 	naive := &buildkitVariant{"naive multi-stage", "Dockerfile.naive"}
 	variants := []variant{&buildkitVariant{"slimfile", "Slimfile"}}
@@ -176,7 +201,7 @@ func bench(subject, platform string, runs, rounds int, withKo, withSeccompGo, wi
 				floorBytes = floor(filepath.Join(filepath.Dir(dir), "Slimfile.tar"), platform)
 			}
 			os.RemoveAll(filepath.Dir(dir))
-			fmt.Fprintf(os.Stderr, "%s cold run %d %-18s %6.1fs %d bytes\n", subject, r, v.name(), last(res.cold), res.bytes)
+			fmt.Fprintf(os.Stderr, "%s cold run %d %-18s %6.1fs %d bytes\n", label, r, v.name(), last(res.cold), res.bytes)
 		}
 	}
 	// Warm and no-op builds: every variant keeps its caches beside the
@@ -200,13 +225,13 @@ func bench(subject, platform string, runs, rounds int, withKo, withSeccompGo, wi
 			t, _ = v.build(dir, platform, false)
 			res.noop = append(res.noop, t)
 		}
-		fmt.Fprintf(os.Stderr, "%s round %d of warm and no-op builds done\n", subject, r)
+		fmt.Fprintf(os.Stderr, "%s round %d of warm and no-op builds done\n", label, r)
 	}
 	for _, dir := range dirs {
 		os.RemoveAll(filepath.Dir(dir))
 	}
 	ex, sx := results["expert Dockerfile"], results["expert, # syntax="]
-	fmt.Printf("\n%s (floor %d bytes)\n", subject, floorBytes)
+	fmt.Printf("\n%s (floor %d bytes)\n", label, floorBytes)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "variant\tcold s\twarm s\tno-op s\timage bytes\tvs expert (cold/warm/no-op/bytes)\tvs expert # syntax= (warm/no-op)\tvs floor\t")
 	for _, v := range variants {
@@ -269,18 +294,26 @@ func (v *buildkitVariant) build(dir, platform string, image bool) (float64, int6
 	if image {
 		dest = filepath.Join(filepath.Dir(dir), v.file+".tar")
 	}
-	cmd := exec.Command("buildctl", "build", "--frontend", "dockerfile.v0", "--local", "context="+dir, "--local", "dockerfile="+dir,
-		"--opt", "filename="+v.file, "--opt", "platform="+platform, "--output", "type=oci,dest="+dest)
-	start := time.Now()
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		fail(fmt.Errorf("%s: %v\n%s", v.label, err, b))
-	}
-	t := time.Since(start).Seconds()
+	t := v.run(dir, platform, "type=oci,dest="+dest)
 	if !image {
 		return t, 0
 	}
 	return t, layoutBytes(dest, platform)
+}
+
+// run builds dir with buildctl for platform (one or a comma-separated
+// list) to output, with extra arguments such as --export-cache, and
+// returns the seconds it took.
+func (v *buildkitVariant) run(dir, platform, output string, extra ...string) float64 {
+	args := append([]string{"build", "--frontend", "dockerfile.v0", "--local", "context=" + dir, "--local", "dockerfile=" + dir,
+		"--opt", "filename=" + v.file, "--opt", "platform=" + platform, "--output", output}, extra...)
+	cmd := exec.Command("buildctl", args...)
+	start := time.Now()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		fail(fmt.Errorf("%s: buildctl %s: %v\n%s", v.label, strings.Join(extra, " "), err, b))
+	}
+	return time.Since(start).Seconds()
 }
 
 func prune() {
