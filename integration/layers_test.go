@@ -50,7 +50,7 @@ func edit(t *testing.T, dir, old, new string) {
 // go build compiles only the module's own packages, on a build cache
 // seeded from the dependency layer. Then, on the same builder: another
 // edit seeds nothing again; a go.sum change (another uuid version, the
-// same imports) compiles the dependencies again. On the emptied builder;
+// same imports) builds the dependency layers again, compiling uuid alone. On the emptied builder;
 // not parallel: it empties it.
 func TestDependencyLayersOnFreshBuilder(t *testing.T) {
 	dir, modPath := layersModule(t, "layers")
@@ -59,6 +59,7 @@ func TestDependencyLayersOnFreshBuilder(t *testing.T) {
 	deps := func(p string) string { return "[" + p + "] go build dependencies of ." }
 	gobuild := func(p string) string { return "[" + p + "] go build ." }
 	download := "go mod download (" + modPath + ")"
+	moduleLayer := "module layer (" + modPath + ")"
 	args := []string{"--platform", strings.Join(platforms, ",")}
 
 	b, err := buildxOn(t, emptied.builder, dir, append(args, "--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true")...)
@@ -73,8 +74,11 @@ func TestDependencyLayersOnFreshBuilder(t *testing.T) {
 	edit(t, dir, `"one"`, `"two"`)
 	b, err = buildxOn(t, emptied.builder, dir, append(args, "--cache-from", "type=registry,ref="+ref+",registry.insecure=true")...)
 	imgs := mustBuild(t, b, err)
-	if !b.progress.servedFromCache(t, download) {
-		t.Errorf("fresh builder: %s was not served from the imported cache:\n%s", download, b.tail(80))
+	if !b.progress.servedFromCache(t, moduleLayer) {
+		t.Errorf("fresh builder: %s was not served from the imported cache:\n%s", moduleLayer, b.tail(80))
+	}
+	if len(b.progress.named(download)) > 0 && !b.progress.servedFromCache(t, download) {
+		t.Errorf("fresh builder: %s ran:\n%s", download, b.tail(80))
 	}
 	for _, p := range platforms {
 		if !b.progress.servedFromCache(t, deps(p)) {
@@ -128,9 +132,17 @@ func TestDependencyLayersOnFreshBuilder(t *testing.T) {
 		if b.progress.cached(t, deps(p)) {
 			t.Errorf("after a go.sum change, %s was cached", deps(p))
 		}
+		// It reads through the warm build cache: only the module that
+		// changed is compiled again.
+		logs := b.progress.logs(deps(p))
+		if !hasLine(logs, "github.com/google/uuid") || hasLine(logs, "fmt") || hasLine(logs, "strings") {
+			t.Errorf("after a go.sum change, %s did not compile uuid alone:\n%s", deps(p), logs)
+		}
 	}
-	if b.progress.cached(t, download) {
-		t.Errorf("after a go.sum change, %s was cached", download)
+	for _, step := range []string{download, moduleLayer} {
+		if b.progress.cached(t, step) {
+			t.Errorf("after a go.sum change, %s was cached", step)
+		}
 	}
 }
 

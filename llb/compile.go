@@ -186,32 +186,24 @@ type downloaded struct {
 // download runs `go mod download` of the module's dependencies. The step
 // sees only go.mod and go.sum, so a change to any other file leaves it
 // cached. Modules with directory replacements need their source and are
-// downloaded by `go build` instead.
+// downloaded by `go build` instead. With Options.Layers, the module layer
+// is filled from the persistent module cache after it (layers.go).
 func download(in *Options, t *spec.Target) downloaded {
 	if !in.Module.Requires || in.Module.LocalReplaces {
 		return downloaded{root: in.Toolchain}
 	}
-	args := []string{"go", "mod", "download"}
-	var opts []llb.RunOption
-	if in.Layers {
-		var mount llb.RunOption
-		args, mount = in.goStep("modules", moduleLayerDir)
-		opts = append(opts, mount)
-	}
-	opts = append(opts,
-		llb.Args(args),
+	opts := []llb.RunOption{
+		llb.Args([]string{"go", "mod", "download"}),
 		llb.Dir(srcDir),
 		llb.AddMount(srcDir, in.moduleFiles()),
-		llb.WithCustomName("go mod download ("+in.Module.Path+")"),
-	)
+		llb.WithCustomName("go mod download (" + in.Module.Path + ")"),
+	}
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, moduleEnv(t)...)
 	opts = append(opts, in.at(in.ModuleAt)...)
-	run := in.Toolchain.Run(opts...)
-	d := downloaded{root: run.Root()}
+	d := downloaded{root: in.Toolchain.Run(opts...).Root()}
 	if in.Layers {
-		mods := run.AddMount(moduleLayerDir, llb.Scratch())
-		d.modules = &mods
+		d.modules = moduleLayer(in, d.root)
 	}
 	return d
 }

@@ -16,10 +16,10 @@ import (
 // them in ordinary layers, keyed only by what decides them, which
 // --cache-to ... mode=max exports:
 //
-//   - the module layer: the go mod download step also copies the modules
+//   - the module layer: after go mod download, a step copies the modules
 //     go.mod needs out of the persistent module cache (keyed by go.mod,
-//     go.sum and the module environment); go build reads its modules from
-//     it, on every builder;
+//     go.sum and the module environment), while the dependency layers
+//     compile; go build reads its modules from it, on every builder;
 //   - a dependency layer per platform: go build of Options.Dependencies in
 //     a directory holding only go.mod and go.sum, through a GOCACHEPROG
 //     that reads through the persistent build cache and records what the
@@ -41,6 +41,22 @@ const (
 	moduleLayerDir = "/slimfile-modules"
 	depLayerDir    = "/slimfile-deps"
 )
+
+// moduleLayer copies the modules go.mod needs out of the persistent module
+// cache, which the go mod download step (root) filled, into a layer.
+func moduleLayer(in *Options, root llb.State) *llb.State {
+	args, mount := in.goStep("modules", moduleLayerDir)
+	opts := []llb.RunOption{mount,
+		llb.Args(args),
+		llb.Dir(srcDir),
+		llb.AddMount(srcDir, in.moduleFiles(), llb.Readonly),
+		llb.WithCustomName("module layer (" + in.Module.Path + ")"),
+	}
+	opts = append(opts, in.cacheMounts()...)
+	opts = append(opts, in.at(in.ModuleAt)...)
+	layer := root.Run(opts...).AddMount(moduleLayerDir, llb.Scratch())
+	return &layer
+}
 
 // dependencies returns p's dependency layer, or nil when there is none.
 func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded) (*llb.State, error) {

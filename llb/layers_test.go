@@ -22,8 +22,8 @@ func layered(requires bool) *sllb.Options {
 	return in
 }
 
-// TestDependencyLayers: the go mod download step also writes the module
-// layer; the platform's dependency step compiles the listed packages in
+// TestDependencyLayers: after the go mod download step, one step writes
+// the module layer and, beside it, the platform's dependency step compiles the listed packages in
 // a directory of go.mod and go.sum alone (so a source edit leaves it
 // cached) through the cache program, for the platform, into the
 // dependency layer; go build reads its modules from the module layer and
@@ -54,8 +54,13 @@ func TestDependencyLayers(t *testing.T) {
 	if src.GetFile() == nil {
 		t.Errorf("the dependency step's /src is not go.mod and go.sum alone: %v", src)
 	}
-	if _, root := g.input(deps, mount(t, deps, "/")); root != mods {
+	// Both layers run on the download step's output, side by side.
+	dlD, _ := g.exec(t, "go", "mod", "download")
+	if d, _ := g.input(deps, mount(t, deps, "/")); d != dlD {
 		t.Error("the dependency step does not run after go mod download")
+	}
+	if d, _ := g.input(mods, mount(t, mods, "/")); d != dlD {
+		t.Error("the module layer step does not run after go mod download")
 	}
 	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-seed", "/slimfile-deps")
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-deps")); d != depD || !mount(t, gb, "/slimfile-deps").Readonly {

@@ -47,9 +47,17 @@ func benchCI(subject, label, platform, multi string, runs int) {
 	goVersion := goLine(subject)
 	slim := &buildkitVariant{"slimfile", "Slimfile"}
 	exp := &buildkitVariant{"expert Dockerfile", "Dockerfile.expert"}
-	rows := []ciRow{{slim, "slimfile", platform}, {exp, "expert", platform}}
-	if multi != "" {
-		rows = append(rows, ciRow{slim, "slimfile", multi}, ciRow{exp, "expert", multi})
+	variants := []ciRow{{slim, "slimfile", ""}, {exp, "expert", ""}}
+	if baseline != "" {
+		variants = append(variants, ciRow{&buildkitVariant{"slimfile baseline", "Slimfile.baseline"}, "baseline", ""})
+	}
+	var rows []ciRow
+	for _, ps := range []string{platform, multi} {
+		for _, v := range variants {
+			if ps != "" {
+				rows = append(rows, ciRow{v.v, v.short, ps})
+			}
+		}
 	}
 	results := make([]*ciResult, len(rows))
 	for i := range rows {
@@ -75,11 +83,12 @@ func benchCI(subject, label, platform, multi string, runs int) {
 	fmt.Fprintln(w, "subject\tvariant\tplatforms\tcold s\tfresh-runner s\twarm s\tfresh/warm\tfresh vs expert fresh\tcache MB\t")
 	for i, row := range rows {
 		res := results[i]
-		// The expert's row for the same platforms: this one, or the
-		// next for the Slimfile's.
-		ex := results[i]
-		if row.v == slim {
-			ex = results[i+1]
+		// The expert's row for the same platforms.
+		var ex *ciResult
+		for j, r := range rows {
+			if r.v == exp && r.platforms == row.platforms {
+				ex = results[j]
+			}
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t%.1f\t\n", label, row.v.name(), row.platforms,
 			median(res.cold), median(res.fresh), median(res.warm), median(res.fresh)/median(res.warm),

@@ -130,6 +130,7 @@ func main() {
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
 	scenario := flag.String("scenario", "local", "local (the variants above on one builder) or ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused)")
+	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci, also build the Slimfile on this frontend image (an earlier one, to compare with)")
 	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
 	if *scenario != "local" && *scenario != "ci" {
@@ -253,6 +254,10 @@ func rotated[T any](vs []T, r int) []T {
 	return append(append([]T{}, vs[i:]...), vs[:i]...)
 }
 
+// baseline is a second frontend image the ci scenario builds the Slimfile
+// on (-ci-baseline), "" for none.
+var baseline string
+
 // prepare copies the subject into a fresh directory (src inside a
 // temporary one, whose other files are outputs) with the Slimfile's syntax
 // line pointing at the test bed's frontend, and both Dockerfiles.
@@ -272,6 +277,10 @@ func prepare(subject, goVersion string) string {
 	lines := strings.SplitN(string(slim), "\n", 2)
 	slimfile := "# syntax=" + os.Getenv("SLIMFILE_FRONTEND") + "\n" + lines[1]
 	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte(slimfile), 0o644))
+	if baseline != "" {
+		// The same Slimfile on another frontend image (-ci-baseline).
+		check(os.WriteFile(filepath.Join(dir, "Slimfile.baseline"), []byte("# syntax="+baseline+"\n"+lines[1]), 0o644))
+	}
 	if !strings.Contains(slimfile, "\nsecurity:") {
 		check(os.WriteFile(filepath.Join(dir, "Slimfile.seccomp-go"), []byte(strings.TrimRight(slimfile, "\n")+"\nsecurity:\n  seccomp: go\n"), 0o644))
 	}

@@ -2,14 +2,13 @@
 // image carries it beside the frontend, and each step runs it from that
 // image:
 //
-//	slimfile-go modules OUT                  # the go mod download step
+//	slimfile-go modules OUT                  # the module layer
 //	slimfile-go deps -- go build PKG...      # a platform's dependency layer
 //	slimfile-go cacheprog PERSIST OUT        # GOCACHEPROG of that step
 //	slimfile-go build [-seed DIR] [-derive OUT.json -binary BIN] -- go build ...
 //
-// modules downloads the module's dependencies into the persistent module
-// cache (GOMODCACHE) and then copies exactly those into OUT, a layer of
-// the step. deps compiles the dependency packages through cacheprog,
+// modules copies the modules go.mod needs out of the persistent module
+// cache (GOMODCACHE) into OUT, a layer of the step. deps compiles the dependency packages through cacheprog,
 // which reads through the persistent build cache PERSIST and records what
 // the build used in OUT, the dependency layer; a failed dependency build
 // only leaves that layer incomplete. build seeds the persistent build

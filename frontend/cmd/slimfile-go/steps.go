@@ -9,17 +9,14 @@ import (
 	"github.com/slimfile/slimfile/internal/gocache"
 )
 
-// modules runs `go mod download` into the persistent module cache
-// (GOMODCACHE), then downloads the same modules from it into out, with
-// the persistent cache's download directory as the only proxy and no
-// network: out gets exactly the modules this go.mod needs, in the module
-// cache's own format, and the persistent cache keeps serving every build.
-// A failed first download fails the step (go said why); a failed copy
-// only leaves out incomplete, and go build downloads what it lacks.
+// modules downloads the modules go.mod needs from the persistent module
+// cache (GOMODCACHE), which go mod download filled, into out, with the
+// persistent cache's download directory as the only proxy: out gets
+// exactly the modules this go.mod needs, in the module cache's own
+// format, and the persistent cache keeps serving every build. A failed
+// copy (a module cache emptied under a cached download step) only leaves
+// out incomplete, and go build downloads what it lacks.
 func modules(out string) error {
-	if err := command([]string{"go", "mod", "download"}); err != nil {
-		return exitWith(err)
-	}
 	persist := os.Getenv("GOMODCACHE")
 	if persist == "" {
 		return errors.New("GOMODCACHE is not set")
