@@ -209,15 +209,8 @@ func (i statInfo) Sys() any           { return nil }
 // the build's mount of it finds it synced). It reports false when the
 // module should have no layers (a vendor directory).
 func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string][]string, bool, error) {
-	def, err := o.Context.Marshal(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	res, err := b.c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
-	if err != nil {
-		return nil, false, err
-	}
-	ref, err := res.SingleRef()
+	// A local source has no platform: this is the vertex the build mounts.
+	ref, err := b.solve(ctx, o.Context, b.bc.BuildPlatforms[0])
 	if err != nil {
 		return nil, false, err
 	}

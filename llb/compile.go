@@ -213,13 +213,7 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 	// -buildmode=exe is the default on Linux; written, it makes a main
 	// that names a package other than main an error ("requires exactly one
 	// main package") instead of a package archive in the image.
-	args := []string{"go", "build", "-buildvcs=false", "-buildmode=exe"}
-	if t.Build.Trimpath {
-		args = append(args, "-trimpath")
-	}
-	if len(t.Build.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(t.Build.Tags, ","))
-	}
+	args := append([]string{"go", "build", "-buildvcs=false", "-buildmode=exe"}, packageFlags(t)...)
 	ld := []string{}
 	if t.Build.Strip {
 		ld = append(ld, "-s", "-w")
@@ -231,6 +225,19 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 		args = append(args, "-gcflags="+strings.Join(t.Build.Gcflags, " "))
 	}
 	return append(args, "-o", path.Join(outDir, binary), t.Main)
+}
+
+// packageFlags are the go build flags of t, other than -gcflags, that
+// change compiled packages: go build's and the dependency layer's.
+func packageFlags(t *spec.Target) []string {
+	var flags []string
+	if t.Build.Trimpath {
+		flags = append(flags, "-trimpath")
+	}
+	if len(t.Build.Tags) > 0 {
+		flags = append(flags, "-tags="+strings.Join(t.Build.Tags, ","))
+	}
+	return flags
 }
 
 // platformEnv is what cross-compiles for p: GOOS, GOARCH and the rest,

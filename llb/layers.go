@@ -95,13 +95,7 @@ func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloa
 // command line, the main package in go build and the dependencies here,
 // so it is left out unless it names its packages (all=...).
 func depBuildArgs(t *spec.Target, pkgs []string) []string {
-	args := []string{"go", "build"}
-	if t.Build.Trimpath {
-		args = append(args, "-trimpath")
-	}
-	if len(t.Build.Tags) > 0 {
-		args = append(args, "-tags="+strings.Join(t.Build.Tags, ","))
-	}
+	args := append([]string{"go", "build"}, packageFlags(t)...)
 	if gc := strings.Join(t.Build.Gcflags, " "); hasPattern(gc) {
 		args = append(args, "-gcflags="+gc)
 	}
