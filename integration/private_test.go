@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	modpkg "golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
@@ -164,7 +167,7 @@ func TestExamplePrivateModule(t *testing.T) {
 	}
 
 	// The private module's source (a comment, which no binary holds) is
-	// in the exported cache, in the module layer, as docs/ci.md says;
+	// in the exported cache, in the module layer's zip, as docs/ci.md says;
 	// SLIMFILE_CACHE_LAYERS=false keeps it out.
 	const source = "// Package greet is a private module."
 	if findSecret(t, cacheDir, source) == "" {
@@ -179,8 +182,8 @@ func TestExamplePrivateModule(t *testing.T) {
 	}
 }
 
-// findSecret returns the first file under root whose bytes, or gunzipped
-// bytes, contain secret.
+// findSecret returns the first file under root whose bytes contain
+// secret, looking into what they pack (containsSecret).
 func findSecret(t *testing.T, root, secret string) string {
 	t.Helper()
 	found := ""
@@ -194,14 +197,8 @@ func findSecret(t *testing.T, root, secret string) string {
 			return err
 		}
 		n++
-		if bytes.Contains(dt, []byte(secret)) {
-			found = path
-			return nil
-		}
-		if zr, err := gzip.NewReader(bytes.NewReader(dt)); err == nil {
-			if un, err := io.ReadAll(zr); err == nil && bytes.Contains(un, []byte(secret)) {
-				found = path + " (gunzipped)"
-			}
+		if where := containsSecret(dt, secret, 0); where != "" {
+			found = path + where
 		}
 		return nil
 	})
@@ -212,4 +209,58 @@ func findSecret(t *testing.T, root, secret string) string {
 		t.Fatalf("no files under %s to search", root)
 	}
 	return found
+}
+
+// containsSecret tells where in dt secret is: in its bytes, or in what
+// they pack, the way a layer does (gzip or zstd, tar), or a module zip
+// in one: "" when nowhere, else the path inside.
+func containsSecret(dt []byte, secret string, depth int) string {
+	if bytes.Contains(dt, []byte(secret)) {
+		return " (as is)"
+	}
+	if depth > 4 {
+		return ""
+	}
+	var inner []byte
+	if zr, err := gzip.NewReader(bytes.NewReader(dt)); err == nil {
+		inner, _ = io.ReadAll(zr)
+	} else if bytes.HasPrefix(dt, []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		if zr, err := zstd.NewReader(bytes.NewReader(dt)); err == nil {
+			inner, _ = io.ReadAll(zr)
+			zr.Close()
+		}
+	}
+	if inner != nil {
+		if where := containsSecret(inner, secret, depth+1); where != "" {
+			return " (uncompressed)" + where
+		}
+		return ""
+	}
+	if len(dt) > 262 && string(dt[257:262]) == "ustar" {
+		tr := tar.NewReader(bytes.NewReader(dt))
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				return ""
+			}
+			b, _ := io.ReadAll(tr)
+			if where := containsSecret(b, secret, depth+1); where != "" {
+				return " " + h.Name + where
+			}
+		}
+	}
+	if zr, err := zip.NewReader(bytes.NewReader(dt), int64(len(dt))); err == nil {
+		for _, f := range zr.File {
+			r, err := f.Open()
+			if err != nil {
+				continue
+			}
+			b, _ := io.ReadAll(r)
+			r.Close()
+			if where := containsSecret(b, secret, depth+1); where != "" {
+				return " " + f.Name + where
+			}
+		}
+	}
+	return ""
 }

@@ -268,8 +268,9 @@ func buildEnv(t *spec.Target) []llb.RunOption {
 // compile cross-compiles t's main package for platform p on the build
 // platform and returns a state holding /<binary> (and, for
 // security.seccomp: default, the profile derived from it in DerivedDir).
-// With the module layer, go build reads the modules from it; with a
-// dependency layer, the persistent build cache is seeded from it first.
+// With the module layer, the persistent module cache is filled from it
+// first, and with a dependency layer the persistent build cache, each once
+// per layer (layers.go).
 func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *llb.State) (llb.State, error) {
 	env, err := platformEnv(t, p)
 	if err != nil {
@@ -278,8 +279,12 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	if derives(in, t) || deps != nil {
+	if derives(in, t) || deps != nil || mods.modules != nil {
 		step := []string{"build"}
+		if mods.modules != nil {
+			step = append(step, "-modules", moduleLayerDir)
+			opts = append(opts, llb.AddMount(moduleLayerDir, *mods.modules, llb.Readonly))
+		}
 		if deps != nil {
 			step = append(step, "-seed", depLayerDir)
 			opts = append(opts, llb.AddMount(depLayerDir, *deps, llb.Readonly))
@@ -298,14 +303,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
 	)
 	opts = append(opts, env...)
-	if mods.modules != nil {
-		// Writable: what go build would add is dropped with the step.
-		opts = append(opts, llb.AddMount(modCache, *mods.modules))
-	} else {
-		opts = append(opts, in.modCacheMount())
-	}
-	opts = append(opts, in.buildCacheMount())
-	opts = append(opts, goCacheEnv()...)
+	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, buildEnv(t)...)
 	opts = append(opts, in.at(t.Where(&t.Main))...)
 	run := mods.root.Run(opts...)

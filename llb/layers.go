@@ -19,7 +19,9 @@ import (
 //   - the module layer: after go mod download, a step copies the modules
 //     go.mod needs out of the persistent module cache (keyed by go.mod,
 //     go.sum and the module environment), while the dependency layers
-//     compile; go build reads its modules from it, on every builder;
+//     compile, as a module proxy directory: zips and go.mod files, a fifth
+//     of the extracted trees. Before go build, the persistent module
+//     cache is filled from it, once per layer;
 //   - a dependency layer per platform: go build of Options.Dependencies in
 //     a directory holding only go.mod and go.sum, through a GOCACHEPROG
 //     that reads through the persistent build cache and records what the
@@ -29,8 +31,8 @@ import (
 //     seeded from it, once per layer.
 //
 // On a builder whose cache mounts are warm, the dependency build only
-// reads them (it runs when the list, go.mod or go.sum changed) and the
-// seeding finds everything there; on a fresh builder that imported the
+// reads them (it runs when the list, go.mod or go.sum changed) and both
+// seeds find everything there; on a fresh builder that imported the
 // layers, go build compiles only the module's own packages. Go's own
 // cache keys decide every hit, so a layer can make a build faster, never
 // different; a dependency build that fails leaves go build to compile

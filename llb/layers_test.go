@@ -26,8 +26,8 @@ func layered(requires bool) *sllb.Options {
 // the module layer and, beside it, the platform's dependency step compiles the listed packages in
 // a directory of go.mod and go.sum alone (so a source edit leaves it
 // cached) through the cache program, for the platform, into the
-// dependency layer; go build reads its modules from the module layer and
-// seeds the build cache from the dependency layer.
+// dependency layer; go build fills the persistent module cache from the
+// module layer and seeds the build cache from the dependency layer.
 func TestDependencyLayers(t *testing.T) {
 	f, tg := parse(t, "slimfile: 1", "main: ./cmd/api", "build: {tags: [netgo], gcflags: [-m]}")
 	g, _ := build(t, layered(true), f, tg, linuxArm64)
@@ -62,22 +62,23 @@ func TestDependencyLayers(t *testing.T) {
 	if d, _ := g.input(mods, mount(t, mods, "/")); d != dlD {
 		t.Error("the module layer step does not run after go mod download")
 	}
-	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-seed", "/slimfile-deps")
+	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-modules", "/slimfile-modules", "-seed", "/slimfile-deps")
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-deps")); d != depD || !mount(t, gb, "/slimfile-deps").Readonly {
 		t.Error("go build does not mount the dependency layer read-only")
 	}
-	m := mount(t, gb, "/go/pkg/mod")
-	if d, _ := g.input(gb, m); d != modD || m.Readonly || m.MountType == pb.MountType_CACHE {
-		t.Errorf("go build does not read its modules from the module layer (writable): %v", m)
+	if d, _ := g.input(gb, mount(t, gb, "/slimfile-modules")); d != modD || !mount(t, gb, "/slimfile-modules").Readonly {
+		t.Error("go build does not mount the module layer read-only")
 	}
-	if mount(t, gb, "/root/.cache/go-build").MountType != pb.MountType_CACHE {
-		t.Error("go build does not use the persistent build cache")
+	for _, cache := range []string{"/go/pkg/mod", "/root/.cache/go-build"} {
+		if mount(t, gb, cache).MountType != pb.MountType_CACHE {
+			t.Errorf("go build does not use the persistent cache %s", cache)
+		}
 	}
 }
 
 // TestNoDependencyLayers: without Layers, or for a platform without a
 // list, the steps are as they were: no layer steps, go build on the
-// persistent module cache; a module without requirements gets a
+// persistent module cache, filled from the module layer when there is one; a module without requirements gets a
 // dependency layer (of standard library packages) but no module layer.
 func TestNoDependencyLayers(t *testing.T) {
 	f, tg := parse(t, "slimfile: 1", "security: {seccomp: go}")
@@ -107,12 +108,15 @@ func TestNoDependencyLayers(t *testing.T) {
 				t.Errorf("%d module layer steps, want %d", n, c.mods)
 			}
 			gbs := g.execs("/slimfile-frontend/bin/slimfile-go", "build")
-			if c.deps == 0 {
+			if c.deps == 0 && c.mods == 0 {
 				gbs = g.execs("go", "build")
 			}
 			for _, gb := range gbs {
-				if m := mount(t, gb, "/go/pkg/mod"); (m.MountType == pb.MountType_CACHE) == (c.mods == 1) {
-					t.Errorf("go build's module cache %v, with %d module layers", m, c.mods)
+				if m := mount(t, gb, "/go/pkg/mod"); m.MountType != pb.MountType_CACHE {
+					t.Errorf("go build's module cache %v is not the persistent one", m)
+				}
+				if has := slices.Contains(gb.GetExec().Meta.Args, "-modules"); has != (c.mods == 1) {
+					t.Errorf("go build %q, with %d module layers", gb.GetExec().Meta.Args, c.mods)
 				}
 			}
 			if len(gbs) != 1 {

@@ -136,8 +136,9 @@ func copyFrom(src string) func(io.Writer) error {
 	}
 }
 
-// Seed copies into d the entries of from that d does not have: outputs
-// first, then the entries naming them, so that a build reading d never
+// Seed copies into d the entries of from that d does not have, from its
+// PackFile and any loose files: outputs first, then the entries naming
+// them, so that a build reading d never
 // finds an entry whose output is missing. It does so once per contents
 // of from: the file IDFile names them, and d remembers that it was seeded
 // with them (in slimfile-seeded/). It returns how many files it copied.
@@ -153,6 +154,11 @@ func (d Dir) Seed(from Dir) (int, error) {
 		return 0, nil
 	}
 	n := 0
+	if pack := filepath.Join(string(from), PackFile); exists(pack) {
+		if n, err = d.seedPacked(pack); err != nil {
+			return n, err
+		}
+	}
 	for _, suffix := range []string{"-d", "-a"} {
 		files, err := filepath.Glob(filepath.Join(string(from), "[0-9a-f][0-9a-f]", "*"+suffix))
 		if err != nil {
@@ -177,3 +183,9 @@ func (d Dir) Seed(from Dir) (int, error) {
 // hash of the actions it holds, written when the build that filled it
 // closed its cache program.
 const IDFile = "slimfile-layer-id"
+
+// exists reports whether the file name is there.
+func exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}

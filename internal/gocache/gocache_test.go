@@ -47,8 +47,9 @@ func goBuild(t *testing.T, dir, gocache, recorder string, args ...string) []stri
 }
 
 // TestRecordAndSeed: a build through the Recorder compiles into the
-// persistent cache and records what it used into a layer; a second build
-// reads the persistent cache and records the same layer; a fresh cache
+// persistent cache and records what it used into a layer, packed when the
+// build closes it; a second build reads the persistent cache and records
+// the same layer; a fresh cache
 // seeded from the layer builds a main package compiling only main, and is
 // seeded once.
 func TestRecordAndSeed(t *testing.T) {
@@ -73,6 +74,12 @@ func TestRecordAndSeed(t *testing.T) {
 	for i, layer := range []string{layer1, layer2} {
 		if _, err := os.Stat(filepath.Join(layer, IDFile)); err != nil {
 			t.Fatalf("the layer has no %s: %v", IDFile, err)
+		}
+		if _, err := os.Stat(filepath.Join(layer, PackFile)); err != nil {
+			t.Fatalf("the layer was not packed: %v", err)
+		}
+		if loose, _ := filepath.Glob(filepath.Join(layer, "*", "*-[ad]")); len(loose) > 0 {
+			t.Errorf("the packed layer still holds %d loose files", len(loose))
 		}
 		fresh := Dir(filepath.Join(tmp, "fresh"+string(rune('1'+i))))
 		n, err := fresh.Seed(Dir(layer))

@@ -5,14 +5,16 @@
 //	slimfile-go modules OUT                  # the module layer
 //	slimfile-go deps -- go build PKG...      # a platform's dependency layer
 //	slimfile-go cacheprog PERSIST OUT        # GOCACHEPROG of that step
-//	slimfile-go build [-seed DIR] [-derive OUT.json -binary BIN] -- go build ...
+//	slimfile-go build [-modules DIR] [-seed DIR] [-derive OUT.json -binary BIN] -- go build ...
 //
 // modules copies the modules go.mod needs out of the persistent module
-// cache (GOMODCACHE) into OUT, a layer of the step. deps compiles the dependency packages through cacheprog,
+// cache (GOMODCACHE) into OUT, a layer of the step, as a module proxy
+// directory (modules.go). deps compiles the dependency packages through cacheprog,
 // which reads through the persistent build cache PERSIST and records what
 // the build used in OUT, the dependency layer; a failed dependency build
-// only leaves that layer incomplete. build seeds the persistent build
-// cache (GOCACHE) from the dependency layer DIR once, runs go build and,
+// only leaves that layer incomplete. build fills the persistent module
+// cache from the module layer and seeds the persistent build cache
+// (GOCACHE) from the dependency layer DIR, each once, runs go build and,
 // with -derive, derives the seccomp profile of the binary BIN it wrote
 // (security.DeriveSeccomp) into OUT.json (security.Derived).
 //
@@ -35,7 +37,7 @@ func main() {
 	}
 }
 
-const usage = "usage: slimfile-go modules OUT | deps -- COMMAND... | cacheprog PERSIST OUT | build [-seed DIR] [-derive OUT.json -binary BIN] -- COMMAND..."
+const usage = "usage: slimfile-go modules OUT | deps -- COMMAND... | cacheprog PERSIST OUT | build [-modules DIR] [-seed DIR] [-derive OUT.json -binary BIN] -- COMMAND..."
 
 func run(args []string) error {
 	if len(args) == 0 {

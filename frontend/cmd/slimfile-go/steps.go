@@ -9,27 +9,6 @@ import (
 	"github.com/slimfile/slimfile/internal/gocache"
 )
 
-// modules downloads the modules go.mod needs from the persistent module
-// cache (GOMODCACHE), which go mod download filled, into out, with the
-// persistent cache's download directory as the only proxy: out gets
-// exactly the modules this go.mod needs, in the module cache's own
-// format, and the persistent cache keeps serving every build. A failed
-// copy (a module cache emptied under a cached download step) only leaves
-// out incomplete, and go build downloads what it lacks.
-func modules(out string) error {
-	persist := os.Getenv("GOMODCACHE")
-	if persist == "" {
-		return errors.New("GOMODCACHE is not set")
-	}
-	err := command([]string{"go", "mod", "download"},
-		"GOMODCACHE="+out, "GOPROXY=file://"+persist+"/cache/download", "GOSUMDB=off",
-		"GOPRIVATE=", "GONOPROXY=", "GONOSUMDB=", "GOFLAGS=-modcacherw")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "slimfile-go: the module layer is incomplete (%v); go build downloads what it lacks\n", err)
-	}
-	return nil
-}
-
 // deps runs the dependency build; when it fails, the layer holds what it
 // compiled, and the go build step compiles the rest.
 func deps(args []string) error {
@@ -49,6 +28,7 @@ func cacheprog(persist, out string) error {
 func build(args []string) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	seed := fs.String("seed", "", "the dependency layer to seed GOCACHE from")
+	mods := fs.String("modules", "", "the module layer to fill GOMODCACHE from")
 	out := fs.String("derive", "", "where to write the seccomp profile derived from -binary")
 	bin := fs.String("binary", "", "the binary go build writes")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +38,9 @@ func build(args []string) error {
 	rest := fs.Args()
 	if len(rest) == 0 || (*out != "") != (*bin != "") {
 		return errors.New(usage)
+	}
+	if *mods != "" {
+		seedModules(*mods)
 	}
 	if *seed != "" {
 		cache := os.Getenv("GOCACHE")
