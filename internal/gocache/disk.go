@@ -138,31 +138,21 @@ func copyFrom(src string) func(io.Writer) error {
 
 // Seed copies into d the entries of from that d does not have, from its
 // PackFile and any loose files: outputs first, then the entries naming
-// them, so that a build reading d never
-// finds an entry whose output is missing. It does so once per contents
-// of from: the file IDFile names them, and d remembers that it was seeded
-// with them (in slimfile-seeded/). It returns how many files it copied.
+// them, so that a build reading d never finds an entry whose output is
+// missing. It does so once per contents of from (SeedOnce, with d's
+// slimfile-seeded/). It returns how many files it copied.
 func (d Dir) Seed(from Dir) (int, error) {
-	id, err := os.ReadFile(filepath.Join(string(from), IDFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil // an empty layer: a dependency build that wrote nothing
-	} else if err != nil {
-		return 0, err
-	}
-	marker := filepath.Join(string(d), "slimfile-seeded", strings.TrimSpace(string(id)))
-	if _, err := os.Stat(marker); err == nil {
-		return 0, nil
-	}
 	n := 0
-	if pack := filepath.Join(string(from), PackFile); exists(pack) {
-		if n, err = d.seedPacked(pack); err != nil {
-			return n, err
+	err := SeedOnce(string(from), filepath.Join(string(d), "slimfile-seeded"), func() error {
+		var err error
+		if pack := filepath.Join(string(from), PackFile); exists(pack) {
+			if n, err = d.seedPacked(pack); err != nil {
+				return err
+			}
 		}
-	}
-	for _, suffix := range []string{"-d", "-a"} {
-		files, err := filepath.Glob(filepath.Join(string(from), "[0-9a-f][0-9a-f]", "*"+suffix))
+		files, err := from.entryFiles()
 		if err != nil {
-			return n, err
+			return err
 		}
 		for _, src := range files {
 			rel, _ := filepath.Rel(string(from), src)
@@ -171,17 +161,55 @@ func (d Dir) Seed(from Dir) (int, error) {
 				continue
 			}
 			if err := writeFile(dst, copyFrom(src)); err != nil {
-				return n, err
+				return err
 			}
 			n++
 		}
-	}
-	return n, writeFile(marker, func(io.Writer) error { return nil })
+		return nil
+	})
+	return n, err
 }
 
-// IDFile is the file of a dependency layer that names its contents: a
-// hash of the actions it holds, written when the build that filled it
-// closed its cache program.
+// entryFiles are d's loose files: outputs first, then the entries naming
+// them.
+func (d Dir) entryFiles() ([]string, error) {
+	var files []string
+	for _, suffix := range []string{"-d", "-a"} {
+		m, err := filepath.Glob(filepath.Join(string(d), "[0-9a-f][0-9a-f]", "*"+suffix))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, m...)
+	}
+	return files, nil
+}
+
+// SeedOnce runs seed once per contents of layer: its IDFile names them,
+// and markers, a directory of the cache being seeded, keeps a file per id
+// it was seeded with. A layer without IDFile (one that holds nothing) is
+// not seeded; a seed that fails leaves no marker, so the next build tries
+// again.
+func SeedOnce(layer, markers string, seed func() error) error {
+	id, err := os.ReadFile(filepath.Join(layer, IDFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	marker := filepath.Join(markers, strings.TrimSpace(string(id)))
+	if exists(marker) {
+		return nil
+	}
+	if err := seed(); err != nil {
+		return err
+	}
+	return writeFile(marker, func(io.Writer) error { return nil })
+}
+
+// IDFile is the file of a layer (a dependency layer, the module layer)
+// that names its contents: for a dependency layer, a hash of the actions
+// it holds, written when the build that filled it closed its cache
+// program.
 const IDFile = "slimfile-layer-id"
 
 // exists reports whether the file name is there.

@@ -25,18 +25,14 @@ const PackFile = "slimfile-layer.tar.zst"
 // removes the files it holds. An error leaves the loose files, which Seed
 // reads as well.
 func (d Dir) Pack() error {
-	var files []string
-	for _, suffix := range []string{"-d", "-a"} {
-		m, err := filepath.Glob(filepath.Join(string(d), "[0-9a-f][0-9a-f]", "*"+suffix))
-		if err != nil {
-			return err
-		}
-		files = append(files, m...)
+	files, err := d.entryFiles()
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return nil
 	}
-	err := writeFile(filepath.Join(string(d), PackFile), func(w io.Writer) error {
+	err = writeFile(filepath.Join(string(d), PackFile), func(w io.Writer) error {
 		z, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest))
 		if err != nil {
 			return err

@@ -93,12 +93,13 @@ func (c *Recorder) Serve(r io.Reader, w io.Writer) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res := c.put(req, body, c.Out)
+				e := entry{output: req.OutputID, size: int64(len(body)), time: time.Now()}
+				res := c.put(req, e, body)
 				send(res)
 				// The go command reads the output from Out: the
 				// persistent copy need not hold it up.
 				if res.Err == "" {
-					if err := c.Persist.put(req.ActionID, entryOf(req, body), bodyOf(body)); err != nil {
+					if err := c.Persist.put(req.ActionID, e, bodyOf(body)); err != nil {
 						fmt.Fprintf(os.Stderr, "slimfile-go: writing the build cache: %v\n", err)
 					}
 				}
@@ -182,22 +183,17 @@ func (c *Recorder) get(req request) (response, entry) {
 	return res, e
 }
 
-// put stores a new object in d (Out: Serve copies it to Persist after
-// answering).
-func (c *Recorder) put(req request, body []byte, d Dir) response {
+// put stores a new object, entry e with body, in Out (Serve copies it to
+// Persist after answering).
+func (c *Recorder) put(req request, e entry, body []byte) response {
 	res := response{ID: req.ID}
-	if err := d.put(req.ActionID, entryOf(req, body), bodyOf(body)); err != nil {
+	if err := c.Out.put(req.ActionID, e, bodyOf(body)); err != nil {
 		res.Err = err.Error()
 		return res
 	}
 	c.record(req.ActionID)
-	res.DiskPath = d.file(req.OutputID, "-d")
+	res.DiskPath = c.Out.file(e.output, "-d")
 	return res
-}
-
-// entryOf is the entry a put stores.
-func entryOf(req request, body []byte) entry {
-	return entry{output: req.OutputID, size: int64(len(body)), time: time.Now()}
 }
 
 // bodyOf writes body.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/slimfile/slimfile/internal/gocache"
 )
 
 // The module layer is a module proxy directory: the download directory
@@ -24,9 +26,6 @@ import (
 // proxyDir is where a module layer's proxy directory is, as a module
 // cache keeps it.
 const proxyDir = "cache/download"
-
-// modulesID is the file of a module layer that names its contents.
-const modulesID = "slimfile-layer-id"
 
 // modules downloads the modules go.mod needs from the persistent module
 // cache (GOMODCACHE), which go mod download filled, into out, with the
@@ -53,7 +52,7 @@ func modules(out string) error {
 	if err != nil || id == "" {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, modulesID), []byte(id+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(out, gocache.IDFile), []byte(id+"\n"), 0o644)
 }
 
 // keepProxy removes from the module cache dir everything but the proxy
@@ -118,38 +117,35 @@ func proxyID(dir string) (string, error) {
 }
 
 // seedModules fills the persistent module cache (GOMODCACHE) from the
-// module layer dir with go mod download, once per layer: the cache
-// remembers the layers it was seeded from in cache/slimfile-seeded. A
-// failed seed only warns: go build downloads what the cache lacks.
+// module layer dir with go mod download, once per layer
+// (gocache.SeedOnce, with the cache's cache/slimfile-seeded). A failed
+// seed only warns: go build downloads what the cache lacks.
 func seedModules(dir string) {
 	persist := os.Getenv("GOMODCACHE")
-	id, err := os.ReadFile(filepath.Join(dir, modulesID))
-	if persist == "" || err != nil {
-		return // no layer, or an empty one
-	}
-	marker := filepath.Join(persist, "cache", "slimfile-seeded", strings.TrimSpace(string(id)))
-	if _, err := os.Stat(marker); err == nil {
+	if persist == "" {
 		return
 	}
-	missing, err := missingModules(filepath.Join(dir, proxyDir), persist)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "slimfile-go: reading the module layer: %v; go build downloads what it lacks\n", err)
-		return
-	}
-	if missing > 0 {
+	err := gocache.SeedOnce(dir, filepath.Join(persist, "cache", "slimfile-seeded"), func() error {
+		missing, err := missingModules(filepath.Join(dir, proxyDir), persist)
+		if err != nil {
+			return fmt.Errorf("reading the module layer: %w", err)
+		}
+		if missing == 0 {
+			return nil
+		}
 		// The proxy is the layer alone, and private modules come from it
 		// too: go build keeps its own settings for anything it lacks.
 		err = command([]string{"go", "mod", "download"},
 			"GOPROXY=file://"+filepath.Join(dir, proxyDir), "GOSUMDB=off",
 			"GOPRIVATE=", "GONOPROXY=", "GONOSUMDB=", "GOFLAGS=")
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "slimfile-go: filling the module cache from the module layer: %v; go build downloads what it lacks\n", err)
-			return
+			return fmt.Errorf("filling the module cache from the module layer: %w", err)
 		}
 		fmt.Printf("module cache: %d modules from the module layer\n", missing)
-	}
-	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err == nil {
-		os.WriteFile(marker, nil, 0o644)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "slimfile-go: %v; go build downloads what it lacks\n", err)
 	}
 }
 

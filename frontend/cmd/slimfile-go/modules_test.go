@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
+
+	"github.com/slimfile/slimfile/internal/gocache"
 )
 
 // proxyWith writes a module proxy directory holding example.com/dep at
@@ -92,7 +94,7 @@ func TestModuleLayer(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "cache "+modulesID {
+	if strings.Join(names, " ") != "cache "+gocache.IDFile {
 		t.Errorf("the layer holds %q, want the proxy directory and its id alone", names)
 	}
 
