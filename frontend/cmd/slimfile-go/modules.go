@@ -80,6 +80,9 @@ func keepProxy(dir string) error {
 		}
 	}
 	download := filepath.Join(dir, proxyDir)
+	if _, err := os.Stat(download); errors.Is(err, fs.ErrNotExist) {
+		return nil // go mod download failed before fetching anything
+	}
 	if err := os.RemoveAll(filepath.Join(download, "sumdb")); err != nil {
 		return err
 	}

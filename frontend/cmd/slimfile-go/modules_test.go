@@ -63,7 +63,8 @@ func goIn(t *testing.T, dir string, env []string, args ...string) string {
 // a proxy directory (zips, no extracted trees) with an id; it fills an
 // empty module cache on which go build then needs no proxy, once: a
 // second seed finds the marker, and a cache that has every module is
-// only marked.
+// only marked. A copy from a module cache that lacks the modules leaves
+// an empty layer, and the step succeeds.
 func TestModuleLayer(t *testing.T) {
 	proxy := proxyWith(t)
 	mod := t.TempDir()
@@ -96,6 +97,17 @@ func TestModuleLayer(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "cache "+gocache.IDFile {
 		t.Errorf("the layer holds %q, want the proxy directory and its id alone", names)
+	}
+
+	// A module cache emptied under a cached download step: the copy
+	// fails, and the layer is only empty, not an error of the step.
+	t.Setenv("GOMODCACHE", t.TempDir())
+	empty := t.TempDir()
+	if err := modules(empty); err != nil {
+		t.Errorf("a failed copy failed the step: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(empty, gocache.IDFile)); err == nil {
+		t.Error("a layer that holds nothing has an id")
 	}
 
 	fresh := t.TempDir()
