@@ -110,6 +110,8 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 			d.Fallback = "the system call numbers of " + strings.Join(fs, ", ") + " could not be read from the binary"
 		case len(r.Unnamed) > 0:
 			d.Fallback = fmt.Sprintf("the binary makes system calls that have no name on linux/%s: %v", r.GOARCH, r.Unnamed)
+		case r.ForeignCode:
+			d.Fallback = "the binary links C code (cgo), whose system calls are not read from it"
 		}
 	}
 	goProfile := GoSeccomp()

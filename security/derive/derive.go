@@ -38,6 +38,10 @@ type Result struct {
 	Unnamed []uint64
 	// Unresolved lists where a call number could not be traced.
 	Unresolved []Unresolved
+	// ForeignCode is set when .text holds code other than Go's: C code
+	// linked in (cgo, external linking), whose system calls the analysis
+	// does not read.
+	ForeignCode bool
 }
 
 // Unresolved is a function whose system call number is not known.
@@ -168,11 +172,17 @@ func Binary(bin []byte) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading .text: %w", err)
 	}
-	funcs, err := functions(bin, pcln, ts.Addr)
+	textAddr, foreign := ts.Addr, false
+	if text, etext, ok := goText(bin, f, pcln, ts); ok {
+		// Beyond the alignment padding at its end, code outside
+		// runtime.text..etext is not Go's.
+		textAddr, foreign = text, text != ts.Addr || ts.Addr+ts.Size-etext > 64
+	}
+	funcs, err := functions(bin, pcln, textAddr)
 	if err != nil {
 		return nil, err
 	}
-	an := &analysis{a: a, t: &text{addr: ts.Addr, data: code}, res: &Result{GOARCH: a.goarch, Calls: map[string][]string{}},
+	an := &analysis{a: a, t: &text{addr: ts.Addr, data: code}, res: &Result{GOARCH: a.goarch, Calls: map[string][]string{}, ForeignCode: foreign},
 		wrappers: map[int][]loc{}, byEntry: make(map[uint64]int, len(funcs)), callers: map[uint64][]int{}, unresolved: map[string]string{},
 		globals: map[uint64]*value{}}
 	for _, s := range f.Sections {
