@@ -680,14 +680,9 @@ func TestParseErrors(t *testing.T) {
 			want: []wantErr{{3, 9, `"app:app" must be`}},
 		},
 		{
-			name: "cgo true",
-			data: src("slimfile: 1", "build:", "  cgo: true"),
-			want: []wantErr{{3, 8, "static binaries only"}},
-		},
-		{
-			name: "cgo true in a target",
-			data: src("slimfile: 1", "targets:", "  a:", "    build: {cgo: true}"),
-			want: []wantErr{{4, 18, "build.cgo: true is not supported"}},
+			name: "cgo not a bool, in a target",
+			data: src("slimfile: 1", "targets:", "  a:", "    build: {cgo: sometimes}"),
+			want: []wantErr{{4, 18, "build.cgo must be true or false"}},
 		},
 		{
 			name: "compress with an unknown packer",
@@ -893,7 +888,7 @@ func TestParseErrors(t *testing.T) {
 				"  user: nobody",                       // 4
 				"  expose: [\"8080\", http]",           // 5
 				"build:",                               // 6
-				"  cgo: true",                          // 7
+				"  cgo: maybe",                         // 7
 				"  strip: \"no\"",                      // 8
 				"platforms: linux/amd64",               // 9
 			),
@@ -902,7 +897,7 @@ func TestParseErrors(t *testing.T) {
 				{2, 1, `unknown key "mian"`},
 				{4, 9, `"nobody" must be`},
 				{5, 20, `"http" is not a port`},
-				{7, 8, "static binaries only"},
+				{7, 8, "build.cgo must be true or false"},
 				{8, 10, "build.strip must be true or false"},
 				{9, 12, "platforms must be a list"},
 			},

@@ -72,7 +72,7 @@ type Target struct {
 
 // Build says how the binary is compiled.
 type Build struct {
-	CGO      bool              `key:"cgo" check:"nocgo" doc:"CGO_ENABLED; v1 builds static binaries only, so true is an error"`
+	CGO      bool              `key:"cgo" doc:"CGO_ENABLED; true compiles the C code with the toolchain's C cross compiler for each platform, linked statically against musl"`
 	Tags     []string          `key:"tags" check:"tag" doc:"build tags (-tags)"`
 	Ldflags  []string          `key:"ldflags" doc:"linker flags appended after -s -w -buildid="`
 	Gcflags  []string          `key:"gcflags" doc:"compiler flags (-gcflags)"`

@@ -263,7 +263,6 @@ var checks = map[string]func(string) error{
 	"port":       checkPort,
 	"signal":     checkSignal,
 	"mode":       checkMode,
-	"nocgo":      checkNoCgo,
 	"tag":        checkTag,
 	"modpattern": checkModulePattern,
 	"seccomp":    checkProfile(seccompProfiles...),
@@ -310,13 +309,6 @@ func checkModulePattern(s string) error {
 	}
 	if _, err := path.Match(s, ""); err != nil {
 		return fmt.Errorf("%q is not a module pattern: %v", s, err)
-	}
-	return nil
-}
-
-func checkNoCgo(s string) error {
-	if s == "true" {
-		return fmt.Errorf("build.cgo: true is not supported: Slimfile v1 builds static binaries only (CGO_ENABLED=0)")
 	}
 	return nil
 }
