@@ -3,9 +3,9 @@
 // image:
 //
 //	slimfile-go modules OUT                  # the module layer
-//	slimfile-go deps -- go build PKG...      # a platform's dependency layer
+//	slimfile-go deps [-libc-tags] [-left-out FILE] -- go build PKG...   # a platform's dependency layer
 //	slimfile-go cacheprog PERSIST OUT        # GOCACHEPROG of that step
-//	slimfile-go build [-modules DIR] [-seed DIR] [-derive OUT.json -binary BIN] -- go build ...
+//	slimfile-go build [-modules DIR] [-seed DIR] [-static BIN] [-libc-tags] [-left-out FILE] [-derive OUT.json -binary BIN] -- go build ...
 //
 // modules copies the modules go.mod needs out of the persistent module
 // cache (GOMODCACHE) into OUT, a layer of the step, as a module proxy
@@ -16,7 +16,10 @@
 // cache from the module layer and seeds the persistent build cache
 // (GOCACHE) from the dependency layer DIR, each once, runs go build and,
 // with -derive, derives the seccomp profile of the binary BIN it wrote
-// (security.DeriveSeccomp) into OUT.json (security.Derived).
+// (security.DeriveSeccomp) into OUT.json (security.Derived). For
+// build.cgo, -static checks that the binary is static and -libc-tags
+// builds a glibc CC's program with Go's own lookups; with cgo off,
+// -left-out lists the packages whose C code is left out (cgo.go).
 //
 // It is a program of its own, without the frontend's BuildKit and gRPC
 // packages, because it runs in every rebuild that changes the binary, and
@@ -37,7 +40,7 @@ func main() {
 	}
 }
 
-const usage = "usage: slimfile-go modules OUT | deps -- COMMAND... | cacheprog PERSIST OUT | build [-modules DIR] [-seed DIR] [-derive OUT.json -binary BIN] -- COMMAND..."
+const usage = "usage: slimfile-go modules OUT | deps [-libc-tags] [-left-out FILE] -- COMMAND... | cacheprog PERSIST OUT | build [-modules DIR] [-seed DIR] [-static BIN] [-libc-tags] [-left-out FILE] [-derive OUT.json -binary BIN] -- COMMAND..."
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -46,8 +49,8 @@ func run(args []string) error {
 	switch cmd, args := args[0], args[1:]; {
 	case cmd == "modules" && len(args) == 1:
 		return modules(args[0])
-	case cmd == "deps" && len(args) > 1 && args[0] == "--":
-		return deps(args[1:])
+	case cmd == "deps":
+		return deps(args)
 	case cmd == "cacheprog" && len(args) == 2:
 		return cacheprog(args[0], args[1])
 	case cmd == "build":

@@ -41,6 +41,9 @@ func proxyWith(t *testing.T) string {
 
 func write(t *testing.T, name, s string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(name, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,26 @@ import (
 )
 
 // deps runs the dependency build; when it fails, the layer holds what it
-// compiled, and the go build step compiles the rest.
+// compiled, and the go build step compiles the rest. With -left-out, it
+// also reports the C code that cgo being off leaves out (reportLeftOut).
 func deps(args []string) error {
-	if err := command(args); err != nil {
+	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
+	libc := fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc")
+	report := fs.String("left-out", "", "the file to list packages whose C code is left out in")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return errors.New(usage)
+	}
+	if *libc {
+		rest = withLibcTags(rest)
+	}
+	if *report != "" {
+		reportLeftOut(rest, *report)
+	}
+	if err := command(rest); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: the dependency layer is incomplete (%v); go build compiles what it lacks\n", err)
 	}
 	return nil
@@ -31,6 +48,9 @@ func build(args []string) error {
 	mods := fs.String("modules", "", "the module layer to fill GOMODCACHE from")
 	out := fs.String("derive", "", "where to write the seccomp profile derived from -binary")
 	bin := fs.String("binary", "", "the binary go build writes")
+	static := fs.String("static", "", "the binary go build writes, which must be static (build.cgo)")
+	libc := fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc")
+	report := fs.String("left-out", "", "the file to list packages whose C code is left out in")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,8 +75,19 @@ func build(args []string) error {
 			fmt.Printf("build cache: %d files from the dependency layer\n", n)
 		}
 	}
+	if *libc {
+		rest = withLibcTags(rest)
+	}
 	if err := command(rest); err != nil {
 		return exitWith(err)
+	}
+	if *static != "" {
+		if err := checkStatic(*static); err != nil {
+			return err
+		}
+	}
+	if *report != "" {
+		reportLeftOut(rest, *report)
 	}
 	if *out != "" {
 		return derive(*out, *bin)
