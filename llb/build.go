@@ -30,6 +30,9 @@ type Result struct {
 	Image llb.State
 	// Base is the runtime base image; nil for scratch.
 	Base *Base
+	// LeftOut, when not nil, holds LeftOutPath: the packages whose C code
+	// build.cgo: false left out, a line each.
+	LeftOut *llb.State
 
 	opts *Options
 }
@@ -49,6 +52,13 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 	}
 	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
 		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o}
+	switch {
+	case t.Build.CGO:
+	case deps != nil:
+		r.LeftOut = deps.leftOut
+	case o.Frontend != nil:
+		r.LeftOut = &goOut
+	}
 	r.Binary = compress(o, t, p, goOut)
 	r.Image = runtime(o, r.Base, t, p, r.Binary)
 	return r, nil

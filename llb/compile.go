@@ -28,8 +28,10 @@ type Options struct {
 	// Toolchain is the toolchain image on the build platform, with its
 	// config (environment, working directory) applied.
 	Toolchain llb.State
-	// GOROOT is the Go root inside the toolchain image.
-	GOROOT string
+	// GOROOT is the Go root inside the toolchain image, and ToolchainPath
+	// the directories of its PATH.
+	GOROOT        string
+	ToolchainPath []string
 	// UPX is the named build context upx, which holds an upx binary for
 	// build.compress: upx; when nil, upx comes from the toolchain's PATH.
 	UPX *llb.State
@@ -71,6 +73,9 @@ type Options struct {
 	// package's own packages import: what the platform's dependency layer
 	// compiles. A platform without them gets no dependency layer.
 	Dependencies map[string][]string
+	// CC is, by platform (PlatformString), the C compiler of targets
+	// with build.cgo (FindCC).
+	CC map[string]*CCompiler
 	// NoCache runs go mod download and go build again (--no-cache). Only
 	// these steps are marked: BuildKit merges identical steps of concurrent
 	// builds, so marking the shared toolchain image would make every other
@@ -80,10 +85,10 @@ type Options struct {
 
 // at returns the run options of a Go step: its Slimfile location and
 // whether it ignores the cache.
-func (in *Options) at(r spec.Range) []llb.RunOption {
+func (in *Options) at(rs ...spec.Range) []llb.RunOption {
 	var opts []llb.RunOption
 	if in.Locate != nil {
-		opts = append(opts, in.Locate(r))
+		opts = append(opts, in.Locate(rs...))
 	}
 	if in.NoCache {
 		opts = append(opts, llb.IgnoreCache)
@@ -219,6 +224,7 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 		ld = append(ld, "-s", "-w")
 	}
 	ld = append(ld, "-buildid=")
+	ld = append(ld, cgoLinkFlags(t)...)
 	ld = append(ld, t.Build.Ldflags...)
 	args = append(args, "-ldflags="+strings.Join(ld, " "))
 	if len(t.Build.Gcflags) > 0 {
@@ -240,14 +246,17 @@ func packageFlags(t *spec.Target) []string {
 	return flags
 }
 
-// platformEnv is what cross-compiles for p: GOOS, GOARCH and the rest,
-// and no cgo.
-func platformEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption, error) {
+// platformEnv is what cross-compiles t for p: GOOS, GOARCH and the rest,
+// and CGO_ENABLED with the C compiler when there is one (cgoEnv).
+func (in *Options) platformEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption, error) {
 	goEnv, err := GoEnv(p)
 	if err != nil {
 		return nil, &spec.ValueError{Range: t.Where(&t.Platforms), Err: err}
 	}
-	opts := []llb.RunOption{llb.AddEnv("CGO_ENABLED", "0")}
+	opts, err := in.cgoEnv(t, p)
+	if err != nil {
+		return nil, err
+	}
 	for _, kv := range goEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		opts = append(opts, llb.AddEnv(k, v))
@@ -271,15 +280,18 @@ func buildEnv(t *spec.Target) []llb.RunOption {
 // With the module layer, the persistent module cache is filled from it
 // first, and with a dependency layer the persistent build cache, each once
 // per layer (layers.go).
-func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *llb.State) (llb.State, error) {
-	env, err := platformEnv(t, p)
+func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *depLayer) (llb.State, error) {
+	env, err := in.platformEnv(t, p)
 	if err != nil {
 		return llb.State{}, err
 	}
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	if derives(in, t) || deps != nil || mods.modules != nil {
+	// Without a dependency step to report the C code that cgo being off
+	// leaves out, go build does.
+	reports := !t.Build.CGO && deps == nil && in.Frontend != nil
+	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports {
 		step := []string{"build"}
 		if mods.modules != nil {
 			step = append(step, "-modules", moduleLayerDir)
@@ -287,7 +299,15 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		}
 		if deps != nil {
 			step = append(step, "-seed", depLayerDir)
-			opts = append(opts, llb.AddMount(depLayerDir, *deps, llb.Readonly))
+			opts = append(opts, llb.AddMount(depLayerDir, *deps.layer, llb.Readonly))
+		}
+		if reports {
+			step = append(step, "-left-out", path.Join(outDir, LeftOutPath))
+		}
+		if t.Build.CGO {
+			// The link is checked: a static binary or a failed step.
+			step = append(step, "-static", path.Join(outDir, binary))
+			step = append(step, libcTags(in, t, p)...)
 		}
 		if derives(in, t) {
 			step = append(step, "-derive", path.Join(outDir, DerivedDir, DerivedFile), "-binary", path.Join(outDir, binary))
@@ -300,12 +320,16 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		llb.Args(args),
 		llb.Dir(path.Join(srcDir, in.ModuleDir)),
 		llb.AddMount(srcDir, in.Context, llb.Readonly),
-		llb.WithCustomName(fmt.Sprintf("[%s] go build %s", PlatformString(p), t.Main)),
+		llb.WithCustomName(fmt.Sprintf("[%s] go build %s%s", PlatformString(p), t.Main, in.cgoLabel(t, p))),
 	)
 	opts = append(opts, env...)
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, buildEnv(t)...)
-	opts = append(opts, in.at(t.Where(&t.Main))...)
+	at := []spec.Range{t.Where(&t.Main)}
+	if t.Build.CGO {
+		at = append(at, t.Where(&t.Build.CGO))
+	}
+	opts = append(opts, in.at(at...)...)
 	run := mods.root.Run(opts...)
 	return run.AddMount(outDir, llb.Scratch()), nil
 }

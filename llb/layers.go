@@ -2,6 +2,7 @@ package llb
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -42,6 +43,7 @@ import (
 const (
 	moduleLayerDir = "/slimfile-modules"
 	depLayerDir    = "/slimfile-deps"
+	reportDir      = "/slimfile-report"
 )
 
 // moduleLayer copies the modules go.mod needs out of the persistent module
@@ -60,23 +62,33 @@ func moduleLayer(in *Options, root llb.State) *llb.State {
 	return &layer
 }
 
+// depLayer is a platform's dependency layer, and with cgo off the report
+// of the C code left out (LeftOutPath), made by the same step.
+type depLayer struct {
+	layer, leftOut *llb.State
+}
+
 // dependencies returns p's dependency layer, or nil when there is none.
-func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded) (*llb.State, error) {
+func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded) (*depLayer, error) {
 	pkgs := in.Dependencies[PlatformString(p)]
 	if !in.Layers || len(pkgs) == 0 {
 		return nil, nil
 	}
-	env, err := platformEnv(t, p)
+	env, err := in.platformEnv(t, p)
 	if err != nil {
 		return nil, err
 	}
+	step := append([]string{"deps"}, libcTags(in, t, p)...)
+	if !t.Build.CGO {
+		step = append(step, "-left-out", path.Join(reportDir, LeftOutPath))
+	}
 	prog, _ := in.goStep("cacheprog", buildCache, depLayerDir)
-	args, mount := in.goStep(append([]string{"deps", "--"}, depBuildArgs(t, pkgs)...)...)
+	args, mount := in.goStep(append(append(step, "--"), depBuildArgs(t, pkgs)...)...)
 	opts := []llb.RunOption{mount,
 		llb.Args(args),
 		llb.Dir(srcDir),
 		llb.AddMount(srcDir, in.moduleFiles(), llb.Readonly),
-		llb.WithCustomName(fmt.Sprintf("[%s] go build dependencies of %s (%d packages)", PlatformString(p), t.Main, len(pkgs))),
+		llb.WithCustomName(fmt.Sprintf("[%s] go build dependencies of %s (%d packages)%s", PlatformString(p), t.Main, len(pkgs), in.cgoLabel(t, p))),
 	}
 	opts = append(opts, env...)
 	// The persistent caches: the dependency build reads its modules and
@@ -87,8 +99,14 @@ func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloa
 	opts = append(opts, buildEnv(t)...)
 	opts = append(opts, in.at(t.Where(&t.Main))...)
 	run := mods.root.Run(opts...)
+	d := &depLayer{}
 	layer := run.AddMount(depLayerDir, llb.Scratch())
-	return &layer, nil
+	d.layer = &layer
+	if !t.Build.CGO {
+		report := run.AddMount(reportDir, llb.Scratch())
+		d.leftOut = &report
+	}
+	return d, nil
 }
 
 // depBuildArgs is the go build command line of a dependency layer: the

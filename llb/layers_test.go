@@ -35,9 +35,10 @@ func TestDependencyLayers(t *testing.T) {
 	if m := mount(t, mods, "/slimfile-modules"); m.Input >= 0 || m.Output < 0 {
 		t.Errorf("the module layer is not a new output of the download step: %v", m)
 	}
-	depD, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "--")
+	// With cgo off, the step also reports the C code left out.
+	depD, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "-left-out", "/slimfile-report/slimfile-cgo/left-out", "--")
 	want := []string{"go", "build", "-trimpath", "-tags=netgo", "fmt", "google.golang.org/grpc"}
-	if args := deps.GetExec().Meta.Args[3:]; !slices.Equal(args, want) {
+	if args := deps.GetExec().Meta.Args[5:]; !slices.Equal(args, want) {
 		t.Errorf("dependency build %q, want %q (no -gcflags without a pattern, no link flags)", args, want)
 	}
 	env := deps.GetExec().Meta.Env
@@ -107,9 +108,13 @@ func TestNoDependencyLayers(t *testing.T) {
 			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "modules")); n != c.mods {
 				t.Errorf("%d module layer steps, want %d", n, c.mods)
 			}
+			// Without a dependency step, go build reports the C code
+			// left out.
 			gbs := g.execs("/slimfile-frontend/bin/slimfile-go", "build")
-			if c.deps == 0 && c.mods == 0 {
-				gbs = g.execs("go", "build")
+			for _, gb := range gbs {
+				if has := slices.Contains(gb.GetExec().Meta.Args, "-left-out"); has != (c.deps == 0) {
+					t.Errorf("go build %q, with %d dependency steps", gb.GetExec().Meta.Args, c.deps)
+				}
 			}
 			for _, gb := range gbs {
 				if m := mount(t, gb, "/go/pkg/mod"); m.MountType != pb.MountType_CACHE {
@@ -131,7 +136,7 @@ func TestNoDependencyLayers(t *testing.T) {
 func TestDependencyGcflags(t *testing.T) {
 	f, tg := parse(t, "slimfile: 1", "build: {gcflags: [all=-N, -l]}")
 	g, _ := build(t, layered(true), f, tg, linuxArm64)
-	_, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "--")
+	_, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps")
 	if !slices.Contains(deps.GetExec().Meta.Args, "-gcflags=all=-N -l") {
 		t.Errorf("dependency build %q lacks -gcflags=all=-N -l", deps.GetExec().Meta.Args)
 	}

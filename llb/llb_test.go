@@ -918,11 +918,13 @@ func TestCompressUPX(t *testing.T) {
 	}
 }
 
-// Given the frontend's image, the go build step of security.seccomp:
-// default runs go build through the frontend's binary, which derives the
-// profile beside the binary; other values run go build alone.
+// Given the frontend's image, the go build step runs go build through
+// the frontend's binary, which reports the C code left out and, for
+// security.seccomp: default, derives the profile beside the binary; other
+// values derive nothing. Without the image, go build runs alone.
 func TestGoBuildDerivesSeccomp(t *testing.T) {
 	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
+	step := []string{"/slimfile-frontend/bin/slimfile-go", "build", "-left-out", "/out/slimfile-cgo/left-out"}
 	for _, c := range []struct {
 		seccomp string
 		derives bool
@@ -932,17 +934,16 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 			in := inputs(true)
 			in.Frontend = &fe
 			g, _ := build(t, in, f, tg, linuxArm64)
-			derives := g.execs("/slimfile-frontend/bin/slimfile-go", "build", "-derive", "/out/.slimfile/seccomp-derived.json", "-binary", "/out/svc", "--", "go", "build")
-			plain := g.execs("go", "build")
+			derives := g.execs(append(step, "-derive", "/out/.slimfile/seccomp-derived.json", "-binary", "/out/svc", "--", "go", "build")...)
+			plain := g.execs(append(step, "--", "go", "build")...)
 			if (len(derives) == 1) != c.derives || (len(plain) == 1) == c.derives {
-				t.Fatalf("go build through the frontend's binary: %d steps, alone: %d", len(derives), len(plain))
+				t.Fatalf("go build deriving: %d steps, not: %d", len(derives), len(plain))
 			}
-			for _, op := range derives {
+			for _, op := range g.execs(step...) {
 				if m := mount(t, op, "/slimfile-frontend"); !m.Readonly {
 					t.Error("the frontend's image is writable in the go build step")
 				}
 			}
-			// Without the frontend's image, go build runs alone.
 			g, _ = build(t, inputs(true), f, tg, linuxArm64)
 			if len(g.execs("go", "build")) != 1 {
 				t.Error("without the frontend's image, no plain go build")
