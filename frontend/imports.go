@@ -95,13 +95,13 @@ func (s *sourceTree) dir(dir string) *treeDir {
 	return d
 }
 
-// context is a go/build context for platform p and build tags that reads
-// the tree; cgo is off, as in go build.
-func (s *sourceTree) context(p ocispecs.Platform, tags []string) build.Context {
+// context is a go/build context for platform p, build tags and cgo on or
+// off, as in go build, that reads the tree.
+func (s *sourceTree) context(p ocispecs.Platform, tags []string, cgo bool) build.Context {
 	c := build.Default
 	c.GOOS, c.GOARCH = p.OS, p.Architecture
 	c.GOROOT, c.GOPATH = "", ""
-	c.CgoEnabled = false
+	c.CgoEnabled = cgo
 	c.BuildTags = tags
 	c.ToolTags = nil // the frontend's own architecture's, not p's
 	c.ReadDir = func(dir string) ([]fs.FileInfo, error) {
@@ -229,7 +229,11 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 			var err error
 			defer recovered(&err)
 			et := ets[i]
-			lists[i] = importedPackages(tree, tree.context(p, et.Build.Tags), o.Module.Path, o.ModuleDir, et.Main)
+			lists[i] = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Main)
+			if at, found := slices.BinarySearch(lists[i], "runtime/cgo"); et.Build.CGO && !found && len(lists[i]) > 0 {
+				// What every cgo program links, imported by no file.
+				lists[i] = slices.Insert(lists[i], at, "runtime/cgo")
+			}
 		}()
 	}
 	wg.Wait()

@@ -59,7 +59,7 @@ func TestImportedPackages(t *testing.T) {
 		{"tags", amd, []string{"pro"}, []string{"example.com/pro", "fmt", "modernc.org/sqlite", "os"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := importedPackages(tree, tree.context(tc.p, tc.tags), "example.com/svc/v2", "svc", "./cmd/api")
+			got := importedPackages(tree, tree.context(tc.p, tc.tags, false), "example.com/svc/v2", "svc", "./cmd/api")
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
@@ -79,7 +79,7 @@ func TestImportedPackagesRoot(t *testing.T) {
 		"lib/lib.go":         file("package lib\nconst Addr = \":8080\"\n"),
 		"vendor/modules.txt": file(""),
 	})
-	got := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil), "hello", ".", ".")
+	got := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false), "hello", ".", ".")
 	if want := []string{"net/http"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}

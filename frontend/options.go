@@ -63,6 +63,9 @@ func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
 		return nil, err
 	}
 	opts.Layers = opts.Layers && opts.Frontend != nil
+	if opts.CC, err = b.cCompilers(ctx, opts, ets, ps); err != nil {
+		return nil, err
+	}
 	pl := &plan{opts: opts}
 	for i, p := range ps {
 		r, err := sllb.Build(opts, ets[i], p)
@@ -192,9 +195,10 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Options, er
 			return nil, err
 		}
 	}
-	o.Toolchain, o.GOROOT = tc.state, defaultGOROOT
+	o.Toolchain, o.GOROOT, o.ToolchainPath = tc.state, defaultGOROOT, pathOf(nil)
 	if tc.config != nil {
 		o.GOROOT = gorootFromEnv(tc.config.Config.Env)
+		o.ToolchainPath = pathOf(tc.config.Config.Env)
 	}
 	return o, nil
 }

@@ -31,6 +31,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, r.Platform)
 	}
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
+	warned := b.warnLeftOut(ctx, pl.results)
 	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
 		defer recovered(&err)
@@ -58,6 +59,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	if err != nil {
 		return nil, err
 	}
+	warned()
 	// --sbom (attest:sbom): an SPDX document per platform from the
 	// binary's build information, instead of BuildKit's scanner image.
 	if b.bc.SBOM != nil {
@@ -98,6 +100,7 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 	if err != nil {
 		return nil, err
 	}
+	defer b.warnLeftOut(ctx, pl.results)()
 	out := llb.Scratch()
 	for _, r := range pl.results {
 		out = out.File(llb.Copy(r.Binary, "/"+r.BinaryName, path.Join("/", platformDir(r.Platform), r.BinaryName), &llb.CopyInfo{

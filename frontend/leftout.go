@@ -1,0 +1,70 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/moby/buildkit/frontend/gateway/client"
+
+	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/spec"
+)
+
+// warnLeftOut starts reading, for every result built with cgo off, the
+// packages whose C code was left out (sllb.Result.LeftOut, which the
+// dependency step or go build writes) and returns a function that waits
+// and shows a warning for each package at the target's cgo line (or the
+// line that defines the target). Such a package is built from its files
+// without C, often a stub that fails only when it runs. Reading the
+// report costs no step: it comes from a step the build runs anyway; a
+// report that cannot be read only goes unshown.
+func (b *builder) warnLeftOut(ctx context.Context, results []*sllb.Result) func() {
+	var wg sync.WaitGroup
+	found := make([][]string, len(results))
+	for i, r := range results {
+		if r.LeftOut == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			defer recovered(&err)
+			ref, err := b.solve(ctx, *r.LeftOut, r.Platform)
+			if err != nil {
+				return
+			}
+			dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.LeftOutPath})
+			if err == nil {
+				found[i] = strings.Fields(string(dt))
+			}
+		}()
+	}
+	return func() {
+		wg.Wait()
+		type pkgOf struct {
+			pkg    string
+			target *spec.Target
+		}
+		var shown []pkgOf
+		for i, pkgs := range found {
+			t := results[i].Target
+			for _, p := range pkgs {
+				if slices.ContainsFunc(shown, func(s pkgOf) bool { return s.pkg == p && s.target.Name == t.Name }) {
+					continue
+				}
+				shown = append(shown, pkgOf{p, t})
+				b.warn(ctx, t.Where(&t.Build.CGO), leftOutMessage(p))
+			}
+		}
+	}
+}
+
+// leftOutMessage is the warning for package pkg, whose C code cgo being
+// off left out.
+func leftOutMessage(pkg string) string {
+	return fmt.Sprintf("%s has C code that build.cgo: false leaves out: the package is built without it, often from a stub that fails only at run time; set build.cgo: true to compile it", pkg)
+}
