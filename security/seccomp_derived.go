@@ -29,6 +29,9 @@ type Derivation struct {
 	Fallback string `json:"fallback,omitempty"`
 	// Unresolved are those functions, each with the reason.
 	Unresolved []string `json:"unresolved,omitempty"`
+	// ForeignCode is set when the binary links C code (cgo): the C
+	// library's calls (libcGroups) are added too.
+	ForeignCode bool `json:"foreign_code,omitempty"`
 	// Refused are the calls of the binary's code that the profile denies
 	// all the same (EPERM), each with every function that makes it.
 	Refused []Refused `json:"refused,omitempty"`
@@ -111,8 +114,9 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 		case len(r.Unnamed) > 0:
 			d.Fallback = fmt.Sprintf("the binary makes system calls that have no name on linux/%s: %v", r.GOARCH, r.Unnamed)
 		case r.ForeignCode:
-			d.Fallback = "the binary links C code (cgo), whose system calls are not read from it"
+			d.Fallback = "the binary links C code (cgo), whose system calls are not read from it (the C library's calls are added too)"
 		}
+		d.ForeignCode = r.ForeignCode
 	}
 	goProfile := GoSeccomp()
 	d.Go = Allowed(goProfile, d.GOARCH)
@@ -130,6 +134,9 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 	p.allowGroups(startGroups)
 	if d.Fallback != "" {
 		p.allowGroups(goGroups)
+	}
+	if d.ForeignCode {
+		p.allowGroups(libcGroups)
 	}
 	prof := p.done()
 	d.Allowed = Allowed(prof, d.GOARCH)

@@ -19,7 +19,7 @@ func TestProfileNames(t *testing.T) {
 	for _, gs := range []struct {
 		kind   string
 		groups []group
-	}{{"allowed", allowed}, {"allowed", startGroups}, {"denied", denied}} {
+	}{{"allowed", allowed}, {"allowed", startGroups}, {"allowed", libcGroups}, {"denied", denied}} {
 		for _, g := range gs.groups {
 			if g.comment == "" {
 				t.Errorf("a %s group has no comment: %v", gs.kind, g.names)
