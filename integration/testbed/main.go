@@ -3,7 +3,7 @@
 // the pusher of a Go toolchain image made from this machine's Go install.
 //
 //	testbed registry -addr 127.0.0.1:5000 -dir DIR
-//	testbed push-toolchain -registry 127.0.0.1:5000
+//	testbed push-toolchain -registry 127.0.0.1:5000 [DEBIAN.tar.gz ZIG.tar.gz]
 //	testbed run -oci out.tar -platform linux/arm64 [-- args...]
 package main
 
@@ -30,7 +30,8 @@ func main() {
 		reg := fs.String("registry", "127.0.0.1:5000", "registry host:port")
 		cache := fs.String("cache", "", "directory to keep the built layer in")
 		_ = fs.Parse(os.Args[2:])
-		err = pushToolchain(*reg, *cache)
+		// Arguments: the layers of cgo-rootfs.sh, for the cgo toolchains.
+		err = pushToolchain(*reg, *cache, fs.Args())
 	case "run":
 		fs := flag.NewFlagSet("run", flag.ExitOnError)
 		layout := fs.String("oci", "", "OCI layout (directory or tar) exported by a build")

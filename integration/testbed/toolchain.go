@@ -31,8 +31,11 @@ var goRootSkip = map[string]bool{"test": true, "doc": true, "api": true}
 // pushToolchain builds an image shaped like the official golang:<v>-alpine
 // (Go in /usr/local/go, GOPATH /go, GOTOOLCHAIN=local, a shell, the CA
 // bundle) from this machine's Go installation and pushes it to
-// <registry>/library/golang:<version>-alpine.
-func pushToolchain(reg, cache string) error {
+// <registry>/library/golang:<version>-alpine. Given the layers of
+// cgo-rootfs.sh (cgoLayers: Debian's, zig's), it also pushes the cgo
+// toolchains <registry>/slimfile-testbed/golang-cgo:<version>-debian (that
+// Debian with this Go) and -zig (the Alpine-shaped image with zig).
+func pushToolchain(reg, cache string, cgoLayers []string) error {
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
 		return fmt.Errorf("go env GOROOT: %w", err)
@@ -55,8 +58,32 @@ func pushToolchain(reg, cache string) error {
 	if err := writeLayer(sysLayerPath, addSystem); err != nil {
 		return err
 	}
+	if err := pushImage(reg+"/library/golang:"+toolchainTag(), version, sysLayerPath, goLayerPath); err != nil {
+		return err
+	}
+	if len(cgoLayers) == 0 {
+		return nil
+	}
+	if len(cgoLayers) != 2 {
+		return fmt.Errorf("want the Debian and zig layers of cgo-rootfs.sh, got %q", cgoLayers)
+	}
+	// This machine's CA bundle over Debian's, as in the other image: the
+	// module proxy may be reached through a proxy of this machine's.
+	caLayerPath := filepath.Join(cache, "toolchain-ca.tar.gz")
+	if err := writeLayer(caLayerPath, addCABundle); err != nil {
+		return err
+	}
+	if err := pushImage(reg+"/slimfile-testbed/golang-cgo:"+version+"-debian", version, cgoLayers[0], goLayerPath, caLayerPath); err != nil {
+		return err
+	}
+	return pushImage(reg+"/slimfile-testbed/golang-cgo:"+version+"-zig", version, sysLayerPath, goLayerPath, cgoLayers[1])
+}
+
+// pushImage pushes an image of the layer tarballs at paths, configured as
+// the official golang images are, to ref.
+func pushImage(ref, version string, paths ...string) error {
 	var layers []v1.Layer
-	for _, p := range []string{sysLayerPath, goLayerPath} {
+	for _, p := range paths {
 		l, err := tarball.LayerFromFile(p, tarball.WithMediaType(types.OCILayer))
 		if err != nil {
 			return err
@@ -65,7 +92,7 @@ func pushToolchain(reg, cache string) error {
 	}
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err = mutate.AppendLayers(img, layers...)
+	img, err := mutate.AppendLayers(img, layers...)
 	if err != nil {
 		return err
 	}
@@ -88,15 +115,15 @@ func pushToolchain(reg, cache string) error {
 	if err != nil {
 		return err
 	}
-	ref, err := name.NewTag(reg+"/library/golang:"+toolchainTag(), name.Insecure)
+	tag, err := name.NewTag(ref, name.Insecure)
 	if err != nil {
 		return err
 	}
-	if err := remote.Write(ref, img); err != nil {
-		return fmt.Errorf("push %s: %w", ref, err)
+	if err := remote.Write(tag, img); err != nil {
+		return fmt.Errorf("push %s: %w", tag, err)
 	}
 	d, _ := img.Digest()
-	fmt.Printf("pushed %s@%s\n", ref, d)
+	fmt.Printf("pushed %s@%s\n", tag, d)
 	return nil
 }
 
@@ -225,6 +252,20 @@ func addSystem(tw *tar.Writer) error {
 		}
 	}
 	return nil
+}
+
+// addCABundle writes this machine's CA bundle at the path Debian and
+// Alpine keep theirs.
+func addCABundle(tw *tar.Writer) error {
+	ca, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt")
+	if err != nil {
+		return fmt.Errorf("CA bundle: %w", err)
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "etc/ssl/certs/ca-certificates.crt", Mode: 0o644, Size: int64(len(ca)), ModTime: epoch, Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	_, err = tw.Write(ca)
+	return err
 }
 
 func addDir(tw *tar.Writer, name string, mode int64) error {

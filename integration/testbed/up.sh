@@ -3,7 +3,9 @@
 #   - Debian packages (runc, busybox-static, qemu-user-static) and binfmt;
 #   - buildkitd, buildctl and docker-buildx built from go.mod's versions (cached);
 #   - a loopback registry that stands in for Docker Hub (buildkitd mirror);
-#   - a golang:<version>-alpine image made from this machine's Go, pushed there;
+#   - a golang:<version>-alpine image made from this machine's Go, pushed there,
+#     and two cgo toolchains with that Go (cgo-rootfs.sh): Debian bookworm
+#     with its cross gcc and musl packages, and the Alpine-shaped image with zig;
 #   - buildkitd (OCI worker, overlayfs, host network) and a `docker buildx`
 #     builder named "slimfile" that uses it through the remote driver;
 #   - a second buildkitd, the benchmark's (root, socket and `docker buildx`
@@ -64,8 +66,9 @@ wait_for() {
 start registry "$state/registry.pid" "$bin/slimfile-testbed" registry -addr "$registry" -dir "$cache/registry"
 wait_for registry curl -fsS "http://$registry/v2/"
 
-log "toolchain image golang:$(go env GOVERSION | sed 's/^go//')-alpine"
-"$bin/slimfile-testbed" push-toolchain -registry "$registry" -cache "$cache/layers" >&2
+log "toolchain images golang:$(go env GOVERSION | sed 's/^go//')-alpine and the cgo toolchains (Debian's cross gcc and musl, zig)"
+mapfile -t cgo_layers < <("$root/integration/testbed/cgo-rootfs.sh")
+"$bin/slimfile-testbed" push-toolchain -registry "$registry" -cache "$cache/layers" "${cgo_layers[@]}" >&2
 
 # start_buildkitd NAME ROOT SOCK KEEP starts a buildkitd named NAME (its pidfile,
 # log and configuration in $state) with its state in ROOT, listening on
