@@ -305,6 +305,12 @@ func TestBinariesOutput(t *testing.T) {
 // arch with CGO_ENABLED=0, -trimpath and an empty build ID.
 func checkStaticStripped(t *testing.T, path, arch string) {
 	t.Helper()
+	checkBinary(t, path, arch, "0")
+}
+
+// checkBinary is checkStaticStripped with CGO_ENABLED=cgo.
+func checkBinary(t *testing.T, path, arch, cgo string) {
+	t.Helper()
 	f, err := elf.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +332,7 @@ func checkStaticStripped(t *testing.T, path, arch string) {
 	for _, s := range bi.Settings {
 		settings[s.Key] = s.Value
 	}
-	for k, want := range map[string]string{"CGO_ENABLED": "0", "-trimpath": "true", "GOARCH": arch, "GOOS": "linux"} {
+	for k, want := range map[string]string{"CGO_ENABLED": cgo, "-trimpath": "true", "GOARCH": arch, "GOOS": "linux"} {
 		if settings[k] != want {
 			t.Errorf("%s: build setting %s=%q, want %q", path, k, settings[k], want)
 		}

@@ -33,12 +33,17 @@ func hasLine(logs, line string) bool {
 // edit replaces old with new in dir's main.go.
 func edit(t *testing.T, dir, old, new string) {
 	t.Helper()
-	main := filepath.Join(dir, "main.go")
-	src, _ := os.ReadFile(main)
+	editFile(t, filepath.Join(dir, "main.go"), old, new)
+}
+
+// editFile replaces the first old in the file name with new.
+func editFile(t *testing.T, name, old, new string) {
+	t.Helper()
+	src, _ := os.ReadFile(name)
 	if !strings.Contains(string(src), old) {
-		t.Fatalf("main.go has no %q", old)
+		t.Fatalf("%s has no %q", name, old)
 	}
-	if err := os.WriteFile(main, []byte(strings.Replace(string(src), old, new, 1)), 0o644); err != nil {
+	if err := os.WriteFile(name, []byte(strings.Replace(string(src), old, new, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
