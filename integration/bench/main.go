@@ -27,6 +27,11 @@
 //	go run ./integration/bench -scenario ci -runs 1 \
 //	  -subjects examples/hello,github.com/prometheus/blackbox_exporter@v0.28.0
 //
+// With -scenario cgo it compares a build.cgo subject with a hand-written
+// cgo Dockerfile on the test bed's Debian cgo toolchain (see benchCgo):
+//
+//	go run ./integration/bench -scenario cgo -runs 3 -subjects examples/sqlite-cgo
+//
 // It builds on the test bed's benchmark buildkitd
 // (SLIMFILE_BENCH_BUILDKIT_HOST), not the one the tests use (BUILDKIT_HOST),
 // and empties that one's cache (buildctl prune --all) for each cold run: so
@@ -129,12 +134,14 @@ func main() {
 	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
-	scenario := flag.String("scenario", "local", "local (the variants above on one builder) or ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused)")
+	scenario := flag.String("scenario", "local", "local (the variants above on one builder), ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused) or cgo (a build.cgo subject against a hand-written cgo Dockerfile, -cgo-platforms in one build)")
+	cgoPlatforms := flag.String("cgo-platforms", "linux/amd64,linux/arm64,linux/arm/v7", "with -scenario cgo, the platforms of its builds")
+	cgoToolchain := flag.String("cgo-toolchain", os.Getenv("SLIMFILE_REGISTRY")+"/slimfile-testbed/golang-cgo:"+strings.TrimPrefix(runtime.Version(), "go")+"-debian", "with -scenario cgo, the Debian cgo toolchain image both variants build with")
 	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci, also build the Slimfile on this frontend image (an earlier one, to compare with)")
 	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
-	if *scenario != "local" && *scenario != "ci" {
-		fail(fmt.Errorf("-scenario %q: want local or ci", *scenario))
+	if *scenario != "local" && *scenario != "ci" && *scenario != "cgo" {
+		fail(fmt.Errorf("-scenario %q: want local, ci or cgo", *scenario))
 	}
 	if os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first (SLIMFILE_BENCH_BUILDKIT_HOST is new: run the test bed again): source \"$(integration/testbed/up.sh)\""))
@@ -149,6 +156,15 @@ func main() {
 		for _, subject := range strings.Split(*subjects, ",") {
 			dir, label, cleanup := subjectDir(subject)
 			benchCI(dir, label, *platform, *ciPlatforms, *runs)
+			cleanup()
+		}
+		return
+	}
+	if *scenario == "cgo" {
+		fmt.Printf("cgo scenario, %d runs, medians, %d CPUs, %s, frontend %s\n", *runs, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), os.Getenv("SLIMFILE_FRONTEND"))
+		for _, subject := range strings.Split(*subjects, ",") {
+			dir, label, cleanup := subjectDir(subject)
+			benchCgo(dir, label, *cgoPlatforms, *cgoToolchain, *runs)
 			cleanup()
 		}
 		return
