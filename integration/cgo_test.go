@@ -31,7 +31,8 @@ var cgoArch = map[string]string{"linux/amd64": "amd64", "linux/arm64": "arm64", 
 // profile is derived from its binary with the go list added, as the build
 // warns at the seccomp line (its C code's calls are not read); on amd64 the
 // program prints the same under that profile, with and without
-// no_new_privs, as unconfined. A rebuild changes nothing.
+// no_new_privs, as unconfined. A rebuild changes nothing, and the binaries
+// output holds the same static binaries.
 func TestExampleSqliteCgo(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "sqlite-cgo")
@@ -100,6 +101,14 @@ func TestExampleSqliteCgo(t *testing.T) {
 		if !again.progress.cached(t, name) {
 			t.Errorf("%s ran again on an unchanged rebuild", name)
 		}
+	}
+	// The binaries output is the same go build steps' binaries.
+	out, bb, err := localOutput(t, dir, "binaries", "--opt", "context:golang=docker-image://"+cgoToolchain("debian"))
+	if err != nil {
+		t.Fatalf("binaries: %v\n%s", err, bb.tail(20))
+	}
+	for platform, arch := range cgoArch {
+		checkBinary(t, filepath.Join(out, strings.ReplaceAll(platform, "/", "_"), "notes"), arch, "1")
 	}
 }
 

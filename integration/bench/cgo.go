@@ -88,7 +88,7 @@ func benchCgo(subject, label, platforms, toolchain string, runs int) {
 				check(err)
 				for name, file := range files {
 					if name == "app" || strings.HasPrefix(name, "usr/local/bin/") {
-						f.binary[p] = int64(len(file.Data))
+						f.binary[p] = file.Header.Size
 					}
 				}
 			}
