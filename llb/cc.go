@@ -153,6 +153,10 @@ func (in *Options) cgoEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption,
 		return []llb.RunOption{llb.AddEnv("CGO_ENABLED", "0")}, nil
 	}
 	cc := in.CC[PlatformString(p)]
+	if in.Frontend == nil {
+		// The static check runs the frontend image's slimfile-go.
+		return nil, &spec.ValueError{Range: t.Where(&t.Build.CGO), Err: fmt.Errorf("build.cgo: true needs the frontend's own image")}
+	}
 	if cc == nil {
 		return nil, &spec.ValueError{Range: t.Where(&t.Build.CGO), Err: fmt.Errorf("build.cgo: true: no C compiler was found for %s", PlatformString(p))}
 	}

@@ -115,6 +115,12 @@ func TestCgoBuild(t *testing.T) {
 	if _, err := sllb.Build(in, tg, linuxArmV7); err == nil || !strings.Contains(err.Error(), "no C compiler was found for linux/arm/v7") {
 		t.Errorf("Build for a platform without a compiler: %v", err)
 	}
+	// Without the frontend's image, which checks the link, cgo is refused
+	// rather than built unchecked.
+	in.Frontend, in.Layers = nil, false
+	if _, err := sllb.Build(in, tg, linuxArm64); err == nil || !strings.Contains(err.Error(), "needs the frontend's own image") {
+		t.Errorf("Build without the frontend's image: %v", err)
+	}
 	// Without strip, the C code keeps its symbols too.
 	_, tg2 := parse(t, "slimfile: 1", "build: {cgo: true, strip: false}")
 	if args := sllb.GoBuildArgs(tg2, "svc"); !slices.Contains(args, "-ldflags=-buildid= -linkmode=external '-extldflags=-static'") {
