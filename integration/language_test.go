@@ -139,7 +139,7 @@ image:
   user: nobody
   expose: ["http"]
 build:
-  cgo: true
+  cgo: maybe
 `,
 		"go.mod":  "module example.com/several\n\ngo 1.22\n",
 		"main.go": "package main\n\nfunc main() {}\n",
@@ -153,7 +153,7 @@ build:
 		"Slimfile:4:7: ${VERSON} refers to an arg that is not declared; declare it under args: (or did you mean ${VERSION}?)",
 		`Slimfile:6:9: "nobody" must be "nonroot", "root" or uid[:gid] in numbers`,
 		`Slimfile:7:12: "http" is not a port such as 8080 or 53/udp`,
-		"Slimfile:9:8: build.cgo: true is not supported",
+		"Slimfile:9:8: build.cgo must be true or false",
 		">>> main: ./cmd/${VERSON}",
 		">>>   user: nobody",
 	} {
