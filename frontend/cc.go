@@ -22,7 +22,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // at the toolchain's files: its PATH directories and musl's specs files.
 // A platform without one fails at its cgo line.
 func (b *builder) cCompilers(ctx context.Context, opts *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string]*sllb.CCompiler, error) {
-	var ref client.Reference
+	var files *toolchainFiles
 	ccs := map[string]*sllb.CCompiler{}
 	for i, p := range ps {
 		et := ets[i]
@@ -32,13 +32,14 @@ func (b *builder) cCompilers(ctx context.Context, opts *sllb.Options, ets []*spe
 		if opts.Frontend == nil {
 			return nil, at(errors.New("build.cgo: true needs the frontend's own image, which checks the binary it links: run the frontend through # syntax= or the gateway's source option"), et.Where(&et.Build.CGO))
 		}
-		if ref == nil {
-			var err error
-			if ref, err = b.solve(ctx, opts.Toolchain, b.bc.BuildPlatforms[0]); err != nil {
+		if files == nil {
+			// Solved once, each directory listed once, for every platform.
+			ref, err := b.solve(ctx, opts.Toolchain, b.bc.BuildPlatforms[0])
+			if err != nil {
 				return nil, err
 			}
+			files = &toolchainFiles{ctx: ctx, ref: ref, dirs: map[string]map[string]bool{}}
 		}
-		files := &toolchainFiles{ctx: ctx, ref: ref, dirs: map[string]map[string]bool{}}
 		cc, err := sllb.FindCC(et, p, b.bc.BuildPlatforms[0], opts.ToolchainPath, files.exists)
 		if err != nil {
 			return nil, at(err, et.Where(&et.Build.CGO))
@@ -77,11 +78,5 @@ func (f *toolchainFiles) exists(name string) bool {
 
 // pathOf is the PATH directories of an image config's environment.
 func pathOf(env []string) []string {
-	p := defaultPath
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			p = v
-		}
-	}
-	return strings.Split(p, ":")
+	return strings.Split(envValue(env, "PATH", defaultPath), ":")
 }

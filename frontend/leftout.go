@@ -3,14 +3,12 @@ package frontend
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/moby/buildkit/frontend/gateway/client"
 
 	sllb "github.com/slimfile/slimfile/llb"
-	"github.com/slimfile/slimfile/spec"
 )
 
 // warnLeftOut starts reading, for every result built with cgo off, the
@@ -45,19 +43,14 @@ func (b *builder) warnLeftOut(ctx context.Context, results []*sllb.Result) func(
 	}
 	return func() {
 		wg.Wait()
-		type pkgOf struct {
-			pkg    string
-			target *spec.Target
-		}
-		var shown []pkgOf
+		shown := map[[2]string]bool{} // target name, package
 		for i, pkgs := range found {
 			t := results[i].Target
 			for _, p := range pkgs {
-				if slices.ContainsFunc(shown, func(s pkgOf) bool { return s.pkg == p && s.target.Name == t.Name }) {
-					continue
+				if k := [2]string{t.Name, p}; !shown[k] {
+					shown[k] = true
+					b.warn(ctx, t.Where(&t.Build.CGO), leftOutMessage(p))
 				}
-				shown = append(shown, pkgOf{p, t})
-				b.warn(ctx, t.Where(&t.Build.CGO), leftOutMessage(p))
 			}
 		}
 	}

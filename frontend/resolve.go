@@ -99,12 +99,18 @@ func normalizeRef(ref string) (string, error) {
 }
 
 func gorootFromEnv(env []string) string {
+	return envValue(env, "GOROOT", defaultGOROOT)
+}
+
+// envValue is the first non-empty value of k in an image config's
+// environment, else def.
+func envValue(env []string, k, def string) string {
 	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "GOROOT="); ok && v != "" {
+		if v, ok := strings.CutPrefix(kv, k+"="); ok && v != "" {
 			return v
 		}
 	}
-	return defaultGOROOT
+	return def
 }
 
 // loadContext solves the given paths of the build context (after

@@ -53,10 +53,9 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
 		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o}
 	switch {
-	case t.Build.CGO:
 	case deps != nil:
-		r.LeftOut = deps.leftOut
-	case o.Frontend != nil:
+		r.LeftOut = deps.leftOut // nil with cgo
+	case goBuildReports(o, t, deps):
 		r.LeftOut = &goOut
 	}
 	r.Binary = compress(o, t, p, goOut)

@@ -274,6 +274,13 @@ func buildEnv(t *spec.Target) []llb.RunOption {
 	return opts
 }
 
+// goBuildReports reports whether go build reports the C code that cgo
+// being off leaves out: when there is no dependency step to, and the
+// frontend's image to run the report from.
+func goBuildReports(in *Options, t *spec.Target, deps *depLayer) bool {
+	return !t.Build.CGO && deps == nil && in.Frontend != nil
+}
+
 // compile cross-compiles t's main package for platform p on the build
 // platform and returns a state holding /<binary> (and, for
 // security.seccomp: default, the profile derived from it in DerivedDir).
@@ -288,9 +295,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	// Without a dependency step to report the C code that cgo being off
-	// leaves out, go build does.
-	reports := !t.Build.CGO && deps == nil && in.Frontend != nil
+	reports := goBuildReports(in, t, deps)
 	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports {
 		step := []string{"build"}
 		if mods.modules != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"debug/elf"
+	"flag"
 	"fmt"
 	gobuild "go/build"
 	"os"
@@ -13,6 +14,36 @@ import (
 	"slices"
 	"strings"
 )
+
+// cgoFlags are the flags of the deps and build steps that concern cgo.
+type cgoFlags struct {
+	libcTags *bool
+	leftOut  *string
+}
+
+func addCgoFlags(fs *flag.FlagSet) cgoFlags {
+	return cgoFlags{
+		libcTags: fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc"),
+		leftOut:  fs.String("left-out", "", "the file to list packages whose C code is left out in"),
+	}
+}
+
+// command is the go command line args as the step runs it: with
+// -libc-tags, withLibcTags.
+func (c cgoFlags) command(args []string) []string {
+	if *c.libcTags {
+		return withLibcTags(args)
+	}
+	return args
+}
+
+// report writes the report of -left-out, when given, for the go command
+// line args.
+func (c cgoFlags) report(args []string) {
+	if *c.leftOut != "" {
+		reportLeftOut(args, *c.leftOut)
+	}
+}
 
 // checkStatic fails unless bin is a static executable: no program
 // interpreter and no shared library needed. build.cgo links with the C

@@ -40,7 +40,8 @@ func TestLeftOut(t *testing.T) {
 	if !slices.Equal(got, []string{"example.com/m/db"}) {
 		t.Errorf("left out %q, want example.com/m/db only", got)
 	}
-	// A tag that drops the stub's constraint does not change the report.
+	// The packages of a go build command line are read past its -o and
+	// flags.
 	if _, pkgs := buildTagsAndPackages([]string{"go", "build", "-tags=a,b", "-o", "/out/x", "./cmd/x"}); !slices.Equal(pkgs, []string{"./cmd/x"}) {
 		t.Errorf("packages %q", pkgs)
 	}

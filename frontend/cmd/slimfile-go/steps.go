@@ -14,8 +14,7 @@ import (
 // also reports the C code that cgo being off leaves out (reportLeftOut).
 func deps(args []string) error {
 	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
-	libc := fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc")
-	report := fs.String("left-out", "", "the file to list packages whose C code is left out in")
+	cf := addCgoFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -23,12 +22,8 @@ func deps(args []string) error {
 	if len(rest) == 0 {
 		return errors.New(usage)
 	}
-	if *libc {
-		rest = withLibcTags(rest)
-	}
-	if *report != "" {
-		reportLeftOut(rest, *report)
-	}
+	rest = cf.command(rest)
+	cf.report(rest)
 	if err := command(rest); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: the dependency layer is incomplete (%v); go build compiles what it lacks\n", err)
 	}
@@ -49,8 +44,7 @@ func build(args []string) error {
 	out := fs.String("derive", "", "where to write the seccomp profile derived from -binary")
 	bin := fs.String("binary", "", "the binary go build writes")
 	static := fs.String("static", "", "the binary go build writes, which must be static (build.cgo)")
-	libc := fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc")
-	report := fs.String("left-out", "", "the file to list packages whose C code is left out in")
+	cf := addCgoFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,9 +69,7 @@ func build(args []string) error {
 			fmt.Printf("build cache: %d files from the dependency layer\n", n)
 		}
 	}
-	if *libc {
-		rest = withLibcTags(rest)
-	}
+	rest = cf.command(rest)
 	if err := command(rest); err != nil {
 		return exitWith(err)
 	}
@@ -86,9 +78,7 @@ func build(args []string) error {
 			return err
 		}
 	}
-	if *report != "" {
-		reportLeftOut(rest, *report)
-	}
+	cf.report(rest)
 	if *out != "" {
 		return derive(*out, *bin)
 	}
