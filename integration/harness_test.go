@@ -174,13 +174,38 @@ func tail(s string, n int) string {
 func mustBuild(t *testing.T, b *build, err error) map[string]v1.Image {
 	t.Helper()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v%s", err, builderErrors())
 	}
 	imgs, err := b.layout.Images()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return imgs
+}
+
+// builderErrors is the last errors the test bed's buildkitd daemons
+// logged (of every build running then, not only the one that failed), for
+// the message of a build that was meant to succeed: what BuildKit says of
+// its own failures is often only in its log, which a CI run does not keep.
+func builderErrors() string {
+	logs, _ := filepath.Glob(filepath.Join(os.Getenv("SLIMFILE_STATE"), "buildkitd*.log"))
+	var s strings.Builder
+	for _, name := range logs {
+		dt, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		var errs []string
+		for _, l := range strings.Split(string(dt), "\n") {
+			if strings.Contains(l, "level=error") {
+				errs = append(errs, l)
+			}
+		}
+		if len(errs) > 0 {
+			fmt.Fprintf(&s, "\nthe last errors in %s:\n%s", filepath.Base(name), tail(strings.Join(errs, "\n"), 15))
+		}
+	}
+	return s.String()
 }
 
 // localGoVersion is this machine's Go version ("1.26.8"): the test bed's

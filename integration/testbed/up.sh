@@ -17,7 +17,9 @@
 #     builds still use);
 #   - the frontend image, built from this working tree by Dockerfile.frontend
 #     and pushed as $SLIMFILE_REGISTRY/slimfile:$SLIMFILE_FRONTEND_TAG (dev
-#     unless set: another tag keeps a second working tree's frontend apart);
+#     unless set: another tag keeps a second working tree's frontend apart),
+#     on the benchmark's buildkitd, so that the tests' builders pull it from
+#     the registry as users' builders do (see the build below);
 #   - Debian's Docker Engine (dockerd 20.10, its built-in BuildKit, runc) on a
 #     socket of its own, pulling Docker Hub images through the loopback
 #     registry, with a docker context "slimfile-engine" for it;
@@ -211,8 +213,17 @@ if [[ $(stat -fc %T /sys/fs/cgroup) == tmpfs && -r /sys/fs/cgroup/unified/cgroup
   done
 fi
 
+# Built on the benchmark's buildkitd, not on the one the tests use. A
+# builder that built an image and then runs it as a frontend holds it as
+# the build's own result record (`buildctl du` lists the COPY step with
+# type "frontend"), not as layers pulled from a registry: a BuildKit state
+# no user's builder is in. CI once failed there: the first build's go build
+# step found no /slimfile-frontend/bin/slimfile-go in its mount of that
+# image, and BuildKit then reported a reference released twice. Pulled
+# layers are committed snapshots; a build result may still be one that
+# BuildKit commits on first writable use while another step mounts it.
 log "frontend image $registry/slimfile:$tag"
-buildctl build --progress=plain \
+buildctl --addr "unix://$bsock" build --progress=plain \
   --frontend dockerfile.v0 --local context="$root" --local dockerfile="$root" \
   --opt filename=Dockerfile.frontend \
   --output "type=image,name=$registry/slimfile:$tag,push=true,registry.insecure=true" \
@@ -222,6 +233,7 @@ cat >"$state/env" <<ENV
 export PATH="$bin:\$PATH"
 export BUILDKIT_HOST="unix://$sock"
 export SLIMFILE_REGISTRY="$registry"
+export SLIMFILE_STATE="$state"
 export SLIMFILE_FRONTEND="$registry/slimfile:$tag"
 export BUILDX_BUILDER=slimfile
 export SLIMFILE_BENCH_BUILDKIT_HOST="unix://$bsock"
