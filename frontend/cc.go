@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"errors"
 	"path"
 	"strings"
 	"sync"
@@ -20,17 +19,18 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // cCompilers finds, before any step runs, the C compiler of every
 // platform whose expanded target has build.cgo (sllb.FindCC), by looking
 // at the toolchain's files: its PATH directories and musl's specs files.
-// A platform without one fails at its cgo line.
+// A platform without one fails at its cgo line. Without the frontend's
+// own image none is looked for: sllb.Build refuses build.cgo then.
 func (b *builder) cCompilers(ctx context.Context, opts *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string]*sllb.CCompiler, error) {
+	if opts.Frontend == nil {
+		return nil, nil
+	}
 	var files *toolchainFiles
 	ccs := map[string]*sllb.CCompiler{}
 	for i, p := range ps {
 		et := ets[i]
 		if !et.Build.CGO {
 			continue
-		}
-		if opts.Frontend == nil {
-			return nil, at(errors.New("build.cgo: true needs the frontend's own image, which checks the binary it links: run the frontend through # syntax= or the gateway's source option"), et.Where(&et.Build.CGO))
 		}
 		if files == nil {
 			// Solved once, each directory listed once, for every platform.

@@ -152,11 +152,11 @@ func (in *Options) cgoEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption,
 	if !t.Build.CGO {
 		return []llb.RunOption{llb.AddEnv("CGO_ENABLED", "0")}, nil
 	}
-	cc := in.CC[PlatformString(p)]
 	if in.Frontend == nil {
 		// The static check runs the frontend image's slimfile-go.
-		return nil, &spec.ValueError{Range: t.Where(&t.Build.CGO), Err: fmt.Errorf("build.cgo: true needs the frontend's own image")}
+		return nil, &spec.ValueError{Range: t.Where(&t.Build.CGO), Err: fmt.Errorf("build.cgo: true needs the frontend's own image, which checks the binary it links: run the frontend through # syntax= or the gateway's source option")}
 	}
+	cc := in.CC[PlatformString(p)]
 	if cc == nil {
 		return nil, &spec.ValueError{Range: t.Where(&t.Build.CGO), Err: fmt.Errorf("build.cgo: true: no C compiler was found for %s", PlatformString(p))}
 	}
@@ -174,10 +174,11 @@ func (in *Options) cgoEnv(t *spec.Target, p ocispecs.Platform) ([]llb.RunOption,
 // cgoLabel is what the progress line of p's go build says of the C
 // compiler: " (cgo: zig)", or nothing without cgo.
 func (in *Options) cgoLabel(t *spec.Target, p ocispecs.Platform) string {
-	if !t.Build.CGO || in.CC[PlatformString(p)] == nil {
+	cc := in.CC[PlatformString(p)]
+	if !t.Build.CGO || cc == nil {
 		return ""
 	}
-	return " (cgo: " + in.CC[PlatformString(p)].Shape + ")"
+	return " (cgo: " + cc.Shape + ")"
 }
 
 // cgoLinkFlags are the -ldflags that link t statically with the C
