@@ -31,7 +31,7 @@ type Result struct {
 	// Base is the runtime base image; nil for scratch.
 	Base *Base
 	// LeftOut, when not nil, holds LeftOutPath: the packages whose C code
-	// build.cgo: false left out, a line each.
+	// build.cgo: false left out, a line each. It is GoBuild.
 	LeftOut *llb.State
 
 	opts *Options
@@ -52,10 +52,7 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 	}
 	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
 		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o}
-	switch {
-	case deps != nil:
-		r.LeftOut = deps.leftOut // nil with cgo
-	case goBuildReports(o, t, deps):
+	if goBuildReports(o, t) {
 		r.LeftOut = &goOut
 	}
 	r.Binary = compress(o, t, p, goOut)

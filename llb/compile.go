@@ -274,11 +274,16 @@ func buildEnv(t *spec.Target) []llb.RunOption {
 	return opts
 }
 
-// goBuildReports reports whether go build reports the C code that cgo
-// being off leaves out: when there is no dependency step to, and the
-// frontend's image to run the report from.
-func goBuildReports(in *Options, t *spec.Target, deps *depLayer) bool {
-	return !t.Build.CGO && deps == nil && in.Frontend != nil
+// goBuildReports reports whether go build's output holds the report of
+// the C code that cgo being off leaves out (Result.LeftOut): with cgo off
+// and the frontend's image to run the report from. go build makes the
+// report itself, or, after a dependency step, copies that step's, so that
+// the report comes with go build's result: a builder that imported the
+// cache (mode=max) has it with the layers go build used, where a report
+// only the frontend reads is in no exported cache, and reading it would
+// run the whole dependency build again.
+func goBuildReports(in *Options, t *spec.Target) bool {
+	return !t.Build.CGO && in.Frontend != nil
 }
 
 // compile cross-compiles t's main package for platform p on the build
@@ -295,7 +300,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	binary := t.BinaryName(in.Module.Path)
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
-	reports := goBuildReports(in, t, deps)
+	reports := goBuildReports(in, t)
 	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports {
 		step := []string{"build"}
 		if mods.modules != nil {
@@ -308,6 +313,10 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		}
 		if reports {
 			step = append(step, "-left-out", path.Join(outDir, LeftOutPath))
+			if deps != nil && deps.leftOut != nil {
+				step = append(step, "-left-out-from", path.Join(reportDir, LeftOutPath))
+				opts = append(opts, llb.AddMount(reportDir, *deps.leftOut, llb.Readonly))
+			}
 		}
 		if t.Build.CGO {
 			// The link is checked: a static binary or a failed step.

@@ -63,7 +63,8 @@ func moduleLayer(in *Options, root llb.State) *llb.State {
 }
 
 // depLayer is a platform's dependency layer, and with cgo off the report
-// of the C code left out (LeftOutPath), made by the same step.
+// of the C code left out (LeftOutPath), made by the same step; go build
+// copies the report into its output (goBuildReports).
 type depLayer struct {
 	layer, leftOut *llb.State
 }

@@ -63,9 +63,19 @@ func TestDependencyLayers(t *testing.T) {
 	if d, _ := g.input(mods, mount(t, mods, "/")); d != dlD {
 		t.Error("the module layer step does not run after go mod download")
 	}
-	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-modules", "/slimfile-modules", "-seed", "/slimfile-deps")
+	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-modules", "/slimfile-modules", "-seed", "/slimfile-deps",
+		"-left-out", "/out/slimfile-cgo/left-out", "-left-out-from", "/slimfile-report/slimfile-cgo/left-out")
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-deps")); d != depD || !mount(t, gb, "/slimfile-deps").Readonly {
 		t.Error("go build does not mount the dependency layer read-only")
+	}
+	// go build copies the dependency step's report into its own output,
+	// which a builder that imported the cache has: no report of a step's
+	// own that only the frontend reads, in no exported cache.
+	if d, _ := g.input(gb, mount(t, gb, "/slimfile-report")); d != depD || !mount(t, gb, "/slimfile-report").Readonly {
+		t.Error("go build does not mount the dependency step's report read-only")
+	}
+	if r := result(t, layered(true), f, tg, linuxArm64); r.LeftOut == nil || r.LeftOut.Output() != r.GoBuild.Output() {
+		t.Error("the report of C code left out is not read from go build's output")
 	}
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-modules")); d != modD || !mount(t, gb, "/slimfile-modules").Readonly {
 		t.Error("go build does not mount the module layer read-only")
@@ -108,12 +118,13 @@ func TestNoDependencyLayers(t *testing.T) {
 			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "modules")); n != c.mods {
 				t.Errorf("%d module layer steps, want %d", n, c.mods)
 			}
-			// Without a dependency step, go build reports the C code
-			// left out.
+			// go build reports the C code left out: without a dependency
+			// step it looks for it, with one it copies that step's report.
 			gbs := g.execs("/slimfile-frontend/bin/slimfile-go", "build")
 			for _, gb := range gbs {
-				if has := slices.Contains(gb.GetExec().Meta.Args, "-left-out"); has != (c.deps == 0) {
-					t.Errorf("go build %q, with %d dependency steps", gb.GetExec().Meta.Args, c.deps)
+				args := gb.GetExec().Meta.Args
+				if !slices.Contains(args, "-left-out") || slices.Contains(args, "-left-out-from") != (c.deps == 1) {
+					t.Errorf("go build %q, with %d dependency steps", args, c.deps)
 				}
 			}
 			for _, gb := range gbs {

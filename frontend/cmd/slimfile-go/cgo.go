@@ -17,14 +17,16 @@ import (
 
 // cgoFlags are the flags of the deps and build steps that concern cgo.
 type cgoFlags struct {
-	libcTags *bool
-	leftOut  *string
+	libcTags    *bool
+	leftOut     *string
+	leftOutFrom *string
 }
 
 func addCgoFlags(fs *flag.FlagSet) cgoFlags {
 	return cgoFlags{
-		libcTags: fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc"),
-		leftOut:  fs.String("left-out", "", "the file to list packages whose C code is left out in"),
+		libcTags:    fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc"),
+		leftOut:     fs.String("left-out", "", "the file to list packages whose C code is left out in"),
+		leftOutFrom: fs.String("left-out-from", "", "the report of -left-out the dependency step made, to copy instead"),
 	}
 }
 
@@ -38,9 +40,14 @@ func (c cgoFlags) command(args []string) []string {
 }
 
 // report writes the report of -left-out, when given, for the go command
-// line args.
+// line args; with -left-out-from, it copies that report, which the
+// dependency step made for the same packages, and looks for nothing.
 func (c cgoFlags) report(args []string) {
-	if *c.leftOut != "" {
+	switch {
+	case *c.leftOut == "":
+	case *c.leftOutFrom != "":
+		copyLeftOut(*c.leftOutFrom, *c.leftOut)
+	default:
 		reportLeftOut(args, *c.leftOut)
 	}
 }
@@ -115,15 +122,36 @@ func reportLeftOut(args []string, file string) {
 		fmt.Fprintf(os.Stderr, "slimfile-go: looking for C code left out: %v\n", err)
 		return
 	}
-	if err = os.MkdirAll(filepath.Dir(file), 0o755); err == nil {
-		err = os.WriteFile(file, []byte(strings.Join(pkgs, "\n")), 0o644)
-	}
-	if err != nil {
+	if err := writeReport(file, []byte(strings.Join(pkgs, "\n"))); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: %v\n", err)
 	}
 	for _, p := range pkgs {
 		fmt.Printf("cgo: %s has C code that CGO_ENABLED=0 leaves out\n", p)
 	}
+}
+
+// copyLeftOut copies the report from to file. A report the dependency
+// step could not make is not there: that step warned, and there is
+// nothing to copy.
+func copyLeftOut(from, file string) {
+	dt, err := os.ReadFile(from)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err == nil {
+		err = writeReport(file, dt)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "slimfile-go: copying the report of C code left out: %v\n", err)
+	}
+}
+
+// writeReport writes the report dt to file, making its directory.
+func writeReport(file string, dt []byte) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(file, dt, 0o644)
 }
 
 // leftOut lists the packages of reportLeftOut.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,30 @@ func TestLeftOut(t *testing.T) {
 	// flags.
 	if _, pkgs := buildTagsAndPackages([]string{"go", "build", "-tags=a,b", "-o", "/out/x", "./cmd/x"}); !slices.Equal(pkgs, []string{"./cmd/x"}) {
 		t.Errorf("packages %q", pkgs)
+	}
+}
+
+// With -left-out-from, the report the dependency step made is copied and
+// nothing is looked for: the command line names a package that is not
+// there. A report the dependency step could not make leaves none.
+func TestLeftOutCopied(t *testing.T) {
+	dir := t.TempDir()
+	from, to := filepath.Join(dir, "deps", "left-out"), filepath.Join(dir, "out", "slimfile-cgo", "left-out")
+	write(t, from, "example.com/m/db")
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	cf := addCgoFlags(fs)
+	if err := fs.Parse([]string{"-left-out", to, "-left-out-from", from, "--", "go", "build", "./missing"}); err != nil {
+		t.Fatal(err)
+	}
+	cf.report(fs.Args())
+	if dt, err := os.ReadFile(to); err != nil || string(dt) != "example.com/m/db" {
+		t.Errorf("copied report %q, %v", dt, err)
+	}
+	os.Remove(to)
+	os.Remove(from)
+	cf.report(fs.Args())
+	if _, err := os.Stat(to); !os.IsNotExist(err) {
+		t.Errorf("a report with none to copy: %v", err)
 	}
 }
 
