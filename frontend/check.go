@@ -22,6 +22,7 @@ const (
 	ruleRepeatedLdflags = "LdflagsRepeatDefaults"
 	ruleUnpinnedImage   = "ImageNotPinnedByDigest"
 	ruleIgnoredInput    = "IgnoreFileHidesInput"
+	ruleNoVulnCheck     = "VulnerabilityCheckOff"
 )
 
 var ruleDescriptions = map[string]string{
@@ -30,6 +31,7 @@ var ruleDescriptions = map[string]string{
 	ruleRepeatedLdflags: "build.ldflags repeats what the frontend passes already",
 	ruleUnpinnedImage:   "an image named without a digest may change between builds",
 	ruleIgnoredInput:    "the build context's ignore file excludes a file the build reads",
+	ruleNoVulnCheck:     "security.vulns: off builds without checking for known vulnerabilities",
 }
 
 // check answers --call=check (BuildKit's frontend.lint subrequest): the
@@ -67,6 +69,9 @@ func check(f *spec.File, parseErr error, src *dockerui.Source, excludes []string
 		}
 		if t.Security.Seccomp == "none" {
 			warn(ruleNoSeccomp, t.Where(&t.Security.Seccomp), "security.seccomp: none"+name+": the image carries no seccomp profile, so the runtime's own (or none) applies; the default is derived from the binary and never smaller than what it calls")
+		}
+		if t.Security.Vulns.Mode == "off" {
+			warn(ruleNoVulnCheck, t.Where(&t.Security.Vulns.Mode), "security.vulns: off"+name+": known vulnerabilities that the binary can call go unreported; warn (the default) reports them without failing the build")
 		}
 		if t.Image.User == "root" {
 			warn(ruleRootUser, t.Where(&t.Image.User), "image.user: root"+name+": the program runs as uid 0; the default, nonroot (65532), is enough for a program that binds ports above 1023 and writes under /tmp")

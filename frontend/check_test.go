@@ -37,6 +37,7 @@ func TestCheckWarnings(t *testing.T) {
 		"  base: alpine:3.20",                 // 7
 		"security:",                           // 8
 		"  seccomp: none",                     // 9
+		"  vulns: off",                        // 10
 	}, "\n") + "\n"
 	f, err := spec.Parse([]byte(data))
 	if err != nil {
@@ -46,7 +47,7 @@ func TestCheckWarnings(t *testing.T) {
 	if res.Error != nil {
 		t.Fatalf("error %v", res.Error)
 	}
-	want := map[string]int32{ruleUnpinnedImage + " toolchain": 2, ruleRepeatedLdflags: 4, ruleRootUser: 6, ruleUnpinnedImage + " image.base": 7, ruleNoSeccomp: 9}
+	want := map[string]int32{ruleUnpinnedImage + " toolchain": 2, ruleRepeatedLdflags: 4, ruleRootUser: 6, ruleUnpinnedImage + " image.base": 7, ruleNoSeccomp: 9, ruleNoVulnCheck: 10}
 	got := map[string]int32{}
 	for _, w := range res.Warnings {
 		key := w.RuleName

@@ -75,6 +75,9 @@ func schemaOf(k *key) map[string]any {
 		s = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}}}
 	case kObject:
 		s = objectSchema(k.keys)
+		if k.short != nil {
+			s = map[string]any{"anyOf": []any{schemaOf(k.short), s}}
+		}
 	case kObjects:
 		s = map[string]any{"type": "array", "items": objectSchema(k.keys)}
 	case kTargets:

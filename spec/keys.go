@@ -33,11 +33,14 @@ type key struct {
 	hasDef   bool
 	required bool
 	enum     []string
-	check    func(string) error             // a value, or each list element
-	names    func(string) error             // each name of a mapping
-	entry    func(name, value string) error // each name and value of a mapping
-	norm     func(string) string
-	keys     []*key // kObject and kObjects: the keys of the struct
+	// short, for kObject, is the key that a single value written in place
+	// of the mapping sets (security.vulns: fail is {mode: fail}).
+	short *key
+	check func(string) error             // a value, or each list element
+	names func(string) error             // each name of a mapping
+	entry func(name, value string) error // each name and value of a mapping
+	norm  func(string) string
+	keys  []*key // kObject and kObjects: the keys of the struct
 }
 
 // The tree: the keys of a target (which the top level has too), and those
@@ -64,6 +67,11 @@ func keysOf(t reflect.Type) []*key {
 		k.kind = kindOf(f.Type)
 		if k.kind == kObject {
 			k.keys = keysOf(f.Type)
+			if s := f.Tag.Get("short"); s != "" {
+				if k.short = find(k.keys, s); k.short == nil {
+					panic(fmt.Sprintf("spec: key %q is short for %q, which it does not have", name, s))
+				}
+			}
 		}
 		if k.kind == kObjects {
 			k.keys = keysOf(f.Type.Elem())

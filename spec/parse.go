@@ -168,7 +168,19 @@ func (p *parser) checkValue(v *yaml.Node, kd *key, path string) {
 	case kMap, kArgs:
 		p.checkMap(v, kd, path)
 	case kObject:
+		if kd.short != nil && v.Kind == yaml.ScalarNode {
+			p.checkValue(v, kd.short, path)
+			return
+		}
 		if v.Kind != yaml.MappingNode {
+			if kd.short != nil {
+				what := "a single value"
+				if len(kd.short.enum) > 0 {
+					what = "one of " + strings.Join(quoteAll(kd.short.enum), ", ")
+				}
+				p.errorf(v, "%s must be %s, or a mapping with keys %s", path, what, strings.Join(names(kd.keys), ", "))
+				return
+			}
 			p.errorf(v, "%s must be a mapping with keys %s", path, strings.Join(names(kd.keys), ", "))
 			return
 		}
@@ -273,6 +285,17 @@ func (p *parser) checkString(v *yaml.Node, s string, check func(string) error) {
 	if err := check(s); err != nil {
 		p.errorf(v, "%v", err)
 	}
+}
+
+// longForm is the mapping a value of key kd stands for: v itself, or, for a
+// single value written in place of the mapping (kd.short), the mapping of
+// kd.short to it.
+func longForm(kd *key, v *yaml.Node) *yaml.Node {
+	if kd.short == nil || v == nil || v.Kind != yaml.ScalarNode {
+		return v
+	}
+	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kd.short.name, Line: v.Line, Column: v.Column}
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column, Content: []*yaml.Node{k, v}}
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {

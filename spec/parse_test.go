@@ -244,7 +244,7 @@ func TestParseEveryKey(t *testing.T) {
 	if !reflect.DeepEqual(tg.Image, wantImage) {
 		t.Errorf("Image =\n%+v\nwant\n%+v", tg.Image, wantImage)
 	}
-	if want := (spec.Security{Seccomp: "docker", Apparmor: "profiles/app.apparmor"}); tg.Security != want {
+	if want := (spec.Security{Seccomp: "docker", Apparmor: "profiles/app.apparmor", Vulns: spec.Vulns{Mode: "warn"}}); !reflect.DeepEqual(tg.Security, want) {
 		t.Errorf("Security = %+v, want %+v", tg.Security, want)
 	}
 
@@ -454,6 +454,60 @@ func TestParseTargetsInherit(t *testing.T) {
 	}
 }
 
+func TestParseVulns(t *testing.T) {
+	f := mustParse(t, src(
+		"slimfile: 1",
+		"security:",
+		"  vulns: fail",
+		"targets:",
+		"  api:",
+		"  worker:",
+		"    security:",
+		"      vulns:",
+		"        ignore:",
+		"          - {id: GO-2022-1059, reason: the header parser is never reached with user input}",
+		"  dev:",
+		"    security: {vulns: off}",
+	))
+	api, worker, dev := mustTarget(t, f, "api"), mustTarget(t, f, "worker"), mustTarget(t, f, "dev")
+	if api.Security.Vulns.Mode != "fail" || api.Security.Vulns.Ignore != nil {
+		t.Errorf("api: Vulns = %+v, want the top level's mode fail alone", api.Security.Vulns)
+	}
+	// A mapping merges key by key with the top level's single value.
+	want := spec.Vulns{Mode: "fail", Ignore: []spec.VulnIgnore{{ID: "GO-2022-1059", Reason: "the header parser is never reached with user input"}}}
+	if !reflect.DeepEqual(worker.Security.Vulns, want) {
+		t.Errorf("worker: Vulns = %+v, want %+v", worker.Security.Vulns, want)
+	}
+	if dev.Security.Vulns.Mode != "off" {
+		t.Errorf("dev: Vulns.Mode = %q, want off", dev.Security.Vulns.Mode)
+	}
+	// The single value is where the mode was written.
+	for _, c := range []struct {
+		tg        *spec.Target
+		field     any
+		line, col int
+	}{
+		{api, &api.Security.Vulns.Mode, 3, 10},
+		{api, &api.Security.Vulns, 3, 10},
+		{worker, &worker.Security.Vulns.Mode, 3, 10},
+		{worker, &worker.Security.Vulns.Ignore[0].ID, 10, 18},
+		{dev, &dev.Security.Vulns.Mode, 12, 23},
+	} {
+		r, ok := c.tg.Pos(c.field)
+		if !ok || r.Line != c.line || r.Column != c.col {
+			t.Errorf("%s: Pos(%s) = %+v, %v; want %d:%d", c.tg.Name, c.tg.Key(c.field), r, ok, c.line, c.col)
+		}
+	}
+	// Not written: the default, at the slimfile line.
+	d := mustTarget(t, mustParse(t, src("slimfile: 1")), spec.DefaultTarget)
+	if d.Security.Vulns.Mode != "warn" {
+		t.Errorf("default Vulns.Mode = %q, want warn", d.Security.Vulns.Mode)
+	}
+	if _, ok := d.Pos(&d.Security.Vulns.Mode); ok {
+		t.Errorf("default Vulns.Mode has a position")
+	}
+}
+
 func TestParseSyntaxComments(t *testing.T) {
 	tests := []struct {
 		name string
@@ -562,7 +616,34 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key with nothing near lists the valid keys",
 			data: src("slimfile: 1", "security:", "  xyzzyxyzzy: on"),
-			want: []wantErr{{3, 3, `unknown key "security.xyzzyxyzzy"; valid keys here: apparmor, seccomp`}},
+			want: []wantErr{{3, 3, `unknown key "security.xyzzyxyzzy"; valid keys here: apparmor, seccomp, vulns`}},
+		},
+		{
+			name: "a vulnerability gate mode that is none of the three",
+			data: src("slimfile: 1", "security:", "  vulns: block"),
+			want: []wantErr{{3, 10, `must be one of "warn", "fail", "off"`}},
+		},
+		{
+			name: "a vulnerability gate that is a list",
+			data: src("slimfile: 1", "security:", "  vulns: [fail]"),
+			want: []wantErr{{3, 10, `security.vulns must be one of "warn", "fail", "off", or a mapping with keys ignore, mode`}},
+		},
+		{
+			name: "ignored vulnerabilities without a reason, with an empty one, with malformed IDs",
+			data: src("slimfile: 1", "security:", "  vulns:", "    mode: fail", "    ignore:",
+				"      - {id: GO-2024-2687}",
+				"      - {id: CVE-2024-24786, reason: \"  \"}",
+				"      - {id: GO-24-1, reason: typo}",
+				"      - {id: GHSA-8r3f-844c-mc3, reason: short}",
+				"      - id: go-2024-2687",
+				"        reason: lower case"),
+			want: []wantErr{
+				{6, 9, `security.vulns.ignore[0] needs "reason"`},
+				{7, 38, "the reason must say why"},
+				{8, 14, `"GO-24-1" is not a vulnerability ID`},
+				{9, 14, `"GHSA-8r3f-844c-mc3" is not a vulnerability ID`},
+				{10, 13, `"go-2024-2687" is not a vulnerability ID`},
+			},
 		},
 		{
 			name: "top-level only key inside a target",

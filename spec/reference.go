@@ -25,16 +25,21 @@ func Reference() string {
 	}
 	section("Top level only", "", fileKeys)
 	section("Top level or per target", "", targetKeys)
-	for _, k := range targetKeys {
-		if k.kind == kObject {
-			section(k.name, k.name+".", k.keys)
-			for _, sub := range k.keys {
-				if sub.kind == kObjects {
-					section(k.name+"."+sub.name+" entries", "", sub.keys)
+	var objects func(path string, keys []*key)
+	objects = func(path string, keys []*key) {
+		for _, k := range keys {
+			switch k.kind {
+			case kObject:
+				section(path+k.name, path+k.name+".", k.keys)
+				objects(path+k.name+".", k.keys)
+			case kObjects:
+				if path != "" {
+					section(path+k.name+" entries", "", k.keys)
 				}
 			}
 		}
 	}
+	objects("", targetKeys)
 	return b.String()
 }
 
@@ -56,6 +61,9 @@ func kindName(k *key) string {
 	case kMap, kArgs:
 		return "map of strings"
 	case kObject:
+		if k.short != nil {
+			return kindName(k.short) + ", or map"
+		}
 		return "map"
 	case kObjects:
 		return "list of {" + strings.Join(fieldNames(k.keys), ", ") + "}"

@@ -48,6 +48,8 @@ targets:
     image: {user: root}
   bare:
 `,
+		"vulns short":   "slimfile: 1\nsecurity: {vulns: fail}\n",
+		"vulns mapping": "slimfile: 1\nsecurity:\n  vulns:\n    mode: warn\n    ignore: [{id: GO-2022-1059, reason: not reached}]\n",
 	}
 	examples, _ := filepath.Glob("../examples/*/Slimfile")
 	for _, e := range examples {
@@ -58,15 +60,17 @@ targets:
 		valid[e] = string(dt)
 	}
 	invalid := map[string]string{
-		"no slimfile":          "main: .\n",
-		"slimfile 2":           "slimfile: 2\n",
-		"unknown top key":      "slimfile: 1\nmian: .\n",
-		"unknown build key":    "slimfile: 1\nbuild: {strp: true}\n",
-		"unknown target key":   "slimfile: 1\ntargets:\n  api: {mian: .}\n",
-		"wrong type":           "slimfile: 1\nplatforms: linux/amd64\n",
-		"bad compress":         "slimfile: 1\nbuild: {compress: gzip}\n",
-		"file without dst":     "slimfile: 1\nimage: {files: [{src: a}]}\n",
-		"target name with dot": "slimfile: 1\ntargets:\n  a.b: {}\n",
+		"no slimfile":           "main: .\n",
+		"slimfile 2":            "slimfile: 2\n",
+		"unknown top key":       "slimfile: 1\nmian: .\n",
+		"unknown build key":     "slimfile: 1\nbuild: {strp: true}\n",
+		"unknown target key":    "slimfile: 1\ntargets:\n  api: {mian: .}\n",
+		"wrong type":            "slimfile: 1\nplatforms: linux/amd64\n",
+		"bad compress":          "slimfile: 1\nbuild: {compress: gzip}\n",
+		"file without dst":      "slimfile: 1\nimage: {files: [{src: a}]}\n",
+		"target name with dot":  "slimfile: 1\ntargets:\n  a.b: {}\n",
+		"bad vulns mode":        "slimfile: 1\nsecurity: {vulns: block}\n",
+		"ignore without reason": "slimfile: 1\nsecurity: {vulns: {ignore: [{id: GO-2022-1059}]}}\n",
 	}
 	check := func(name, src string, want bool) {
 		var v any

@@ -21,6 +21,7 @@ func targets(root *yaml.Node, version Range) []*Target {
 			top.Content = append(top.Content, root.Content[i], root.Content[i+1])
 		}
 	}
+	top = longForms(top, targetKeys)
 	tn := lookup(root, "targets")
 	if tn == nil {
 		return []*Target{decodeTarget(DefaultTarget, top, nodeRange(root), version)}
@@ -28,9 +29,28 @@ func targets(root *yaml.Node, version Range) []*Target {
 	var out []*Target
 	for i := 0; i+1 < len(tn.Content); i += 2 {
 		k, v := tn.Content[i], tn.Content[i+1]
-		out = append(out, decodeTarget(k.Value, merge(top, v), nodeRange(k), version))
+		out = append(out, decodeTarget(k.Value, merge(top, longForms(v, targetKeys)), nodeRange(k), version))
 	}
 	return out
+}
+
+// longForms returns the mapping n of keys with every single value written
+// in place of a mapping (longForm) turned into that mapping, at any depth,
+// so that a target's {mode: fail} merges with the top level's vulns: warn
+// key by key. n itself is not changed.
+func longForms(n *yaml.Node, keys []*key) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return n
+	}
+	out := *n
+	out.Content = make([]*yaml.Node, len(n.Content))
+	copy(out.Content, n.Content)
+	for i := 0; i+1 < len(out.Content); i += 2 {
+		if k := find(keys, out.Content[i].Value); k != nil && k.kind == kObject {
+			out.Content[i+1] = longForms(longForm(k, out.Content[i+1]), k.keys)
+		}
+	}
+	return &out
 }
 
 // merge returns base with over laid on top of it.
@@ -126,7 +146,7 @@ func decode(v reflect.Value, keys []*key, n *yaml.Node, prefix string, pos posit
 			}
 			fv.Set(reflect.ValueOf(m))
 		case kObject:
-			decode(fv, k.keys, node, path+".", pos)
+			decode(fv, k.keys, longForm(k, node), path+".", pos)
 		case kObjects:
 			if node == nil || node.Kind != yaml.SequenceNode {
 				continue

@@ -108,10 +108,25 @@ type FileCopy struct {
 	Mode uint32 `key:"mode" check:"mode" doc:"octal file mode such as \"0640\"; default: the source's"` // 0: keep the source mode
 }
 
-// Security names the confinement profiles shipped with the image.
+// Security names the confinement profiles shipped with the image and the
+// vulnerability gate.
 type Security struct {
 	Seccomp  string `key:"seccomp" default:"default" check:"seccomp" doc:"default (derived from the binary), go, docker, none, or a profile file in the build context"`
 	Apparmor string `key:"apparmor" default:"default" check:"apparmor" doc:"default, none, or a profile file in the build context"`
+	Vulns    Vulns  `key:"vulns" short:"mode" doc:"the vulnerability gate: known Go vulnerabilities the binary can call; warn, fail, off, or {mode, ignore}"`
+}
+
+// Vulns is the vulnerability gate (security.vulns): written as a mode
+// alone (vulns: fail) or as a mapping with the ignored vulnerabilities.
+type Vulns struct {
+	Mode   string       `key:"mode" default:"warn" enum:"warn,fail,off" doc:"warn: a build warning for each known vulnerability the binary can call; fail: the build fails on them, and when no vulnerability database can be had; off: no check"`
+	Ignore []VulnIgnore `key:"ignore" doc:"vulnerabilities still reported, with their reason, but neither warned about nor failing the build: {id, reason}"`
+}
+
+// VulnIgnore is a vulnerability security.vulns.ignore names.
+type VulnIgnore struct {
+	ID     string `key:"id" required:"true" check:"vulnid" doc:"the vulnerability: a Go ID (GO-2024-2687) or one of its aliases (CVE-..., GHSA-...)"`
+	Reason string `key:"reason" required:"true" check:"reason" doc:"why it does not matter here; it goes into the OpenVEX document"`
 }
 
 // Range is a span of the Slimfile, 1-based lines and columns.

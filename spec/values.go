@@ -21,6 +21,9 @@ var (
 	portRe      = regexp.MustCompile(`^([0-9]+)(/(tcp|udp))?$`)
 	signalRe    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]+)$`)
 	tagRe       = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	// vulnIDRe matches the Go vulnerability database's IDs and the aliases
+	// its entries carry (CVE and GitHub advisory IDs).
+	vulnIDRe = regexp.MustCompile(`^(GO-[0-9]{4}-[0-9]{4,}|CVE-[0-9]{4}-[0-9]{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$`)
 )
 
 func oneOf(vals ...string) func(string) error {
@@ -265,6 +268,8 @@ var checks = map[string]func(string) error{
 	"mode":       checkMode,
 	"tag":        checkTag,
 	"modpattern": checkModulePattern,
+	"vulnid":     checkVulnID,
+	"reason":     checkReason,
 	"seccomp":    checkProfile(seccompProfiles...),
 	"apparmor":   checkProfile(apparmorProfiles...),
 }
@@ -297,6 +302,25 @@ func checkVersion(s string) error {
 func checkTag(s string) error {
 	if !tagRe.MatchString(s) {
 		return fmt.Errorf("%q is not a build tag (letters, digits, _ and .; one tag per list element)", s)
+	}
+	return nil
+}
+
+// checkVulnID accepts a vulnerability ID as the Go vulnerability database
+// writes it (GO-2024-2687) or one of the aliases it lists (CVE-2024-24786,
+// GHSA-8r3f-844c-mc37).
+func checkVulnID(s string) error {
+	if !vulnIDRe.MatchString(s) {
+		return fmt.Errorf("%q is not a vulnerability ID such as GO-2024-2687, CVE-2024-24786 or GHSA-8r3f-844c-mc37", s)
+	}
+	return nil
+}
+
+// checkReason accepts the reason of an ignored vulnerability: it goes into
+// the VEX document, so it must say something.
+func checkReason(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("the reason must say why the vulnerability does not matter here: it goes into the VEX document")
 	}
 	return nil
 }
