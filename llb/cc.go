@@ -195,16 +195,14 @@ func cgoLinkFlags(t *spec.Target) []string {
 	return []string{"-linkmode=external", "'-extldflags=" + ext + "'"}
 }
 
-// libcTags are the slimfile-go flags of a Go step of t on p that make a
+// libcTags reports whether a Go step of t on p gets -libc-tags, which makes a
 // CC from build.env linking against glibc build with Go's own DNS
 // resolver and user lookups (-tags netgo,osusergo): a static glibc
 // cannot load the NSS modules its lookups need. The step asks the
 // compiler (-dumpmachine), and says so when it adds them.
-func libcTags(in *Options, t *spec.Target, p ocispecs.Platform) []string {
-	if cc := in.CC[PlatformString(p)]; t.Build.CGO && cc != nil && cc.UserCC {
-		return []string{"-libc-tags"}
-	}
-	return nil
+func libcTags(in *Options, t *spec.Target, p ocispecs.Platform) bool {
+	cc := in.CC[PlatformString(p)]
+	return t.Build.CGO && cc != nil && cc.UserCC
 }
 
 // LeftOutPath is where the report of the packages whose C code cgo being

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	sllb "github.com/slimfile/slimfile/llb"
 )
 
@@ -72,18 +73,17 @@ func TestCgoBuild(t *testing.T) {
 	in := layered(true)
 	in.CC = map[string]*sllb.CCompiler{"linux/arm64": {Shape: "zig", CC: "zig cc -target aarch64-linux-musl", Zig: true}}
 	g, _ := build(t, in, f, tg, linuxArm64)
-	gbD, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build")
-	args := gb.GetExec().Meta.Args
-	if i := slices.Index(args, "-static"); i < 0 || args[i+1] != "/out/api" {
-		t.Errorf("go build %q does not check /out/api", args)
+	gbD, gb, bc := step[*gostep.Build](t, g)
+	if bc.Static != "/out/api" {
+		t.Errorf("go build %+v does not check /out/api", bc)
 	}
-	if slices.Contains(args, "-left-out") || slices.Contains(args, "-libc-tags") {
-		t.Errorf("go build %q: a left-out report or libc tags with cgo and zig", args)
+	if bc.LeftOut != "" || bc.LibcTags {
+		t.Errorf("go build %+v: a left-out report or libc tags with cgo and zig", bc)
 	}
-	if !slices.Contains(args, "-ldflags=-s -w -buildid= -linkmode=external '-extldflags=-static -s'") {
-		t.Errorf("go build %q does not link statically", args)
+	if !slices.Contains(bc.Command, "-ldflags=-s -w -buildid= -linkmode=external '-extldflags=-static -s'") {
+		t.Errorf("go build %q does not link statically", bc.Command)
 	}
-	depD, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps")
+	depD, deps, _ := step[*gostep.Deps](t, g)
 	for _, op := range []*pb.Op{gb, deps} {
 		env := op.GetExec().Meta.Env
 		for _, kv := range []string{"CGO_ENABLED=1", "CC=zig cc -target aarch64-linux-musl", "ZIG_GLOBAL_CACHE_DIR=/root/.cache/zig"} {
@@ -104,11 +104,11 @@ func TestCgoBuild(t *testing.T) {
 	// A CC of the user's is asked which C library it links.
 	in.CC["linux/arm64"] = &sllb.CCompiler{Shape: "CC from build.env", CC: "gcc", UserCC: true}
 	g, _ = build(t, in, f, tg, linuxArm64)
-	for _, step := range []string{"build", "deps"} {
-		_, op := g.exec(t, "/slimfile-frontend/bin/slimfile-go", step)
-		if !slices.Contains(op.GetExec().Meta.Args, "-libc-tags") {
-			t.Errorf("%s %q without -libc-tags", step, op.GetExec().Meta.Args)
-		}
+	if _, _, bc := step[*gostep.Build](t, g); !bc.LibcTags {
+		t.Errorf("go build %+v without -libc-tags", bc)
+	}
+	if _, _, dc := step[*gostep.Deps](t, g); !dc.LibcTags {
+		t.Errorf("dependency step %+v without -libc-tags", dc)
 	}
 	// Without a compiler for the platform, the build is refused at the
 	// cgo line.

@@ -9,6 +9,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -36,7 +37,8 @@ type Options struct {
 	// build.compress: upx; when nil, upx comes from the toolchain's PATH.
 	UPX *llb.State
 	// Frontend is the frontend's own image (on the build platform), whose
-	// binary repacks zoneinfo.zip (RepackCommand); when nil, the file is
+	// step program (gostep.Program) repacks zoneinfo.zip and runs the Go
+	// steps that need more than the go command; when nil, zoneinfo.zip is
 	// copied from the toolchain unchanged.
 	Frontend *llb.State
 	// Module is the parsed go.mod of the module to build.
@@ -66,7 +68,7 @@ type Options struct {
 	// Layers keeps the downloaded modules and each platform's compiled
 	// dependency packages in layers of their own as well as in the cache
 	// mounts, so that --cache-to exports them (layers.go). It needs
-	// Frontend, whose GoStepBinary fills them.
+	// Frontend, whose step program fills them.
 	Layers bool
 	// Dependencies are, by platform (PlatformString), the packages from
 	// outside the module, standard library included, that the main
@@ -302,32 +304,32 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	var opts []llb.RunOption
 	reports := goBuildReports(in, t)
 	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports {
-		step := []string{"build"}
+		step := &gostep.Build{Command: args}
 		if mods.modules != nil {
-			step = append(step, "-modules", moduleLayerDir)
+			step.Modules = moduleLayerDir
 			opts = append(opts, llb.AddMount(moduleLayerDir, *mods.modules, llb.Readonly))
 		}
 		if deps != nil {
-			step = append(step, "-seed", depLayerDir)
+			step.Seed = depLayerDir
 			opts = append(opts, llb.AddMount(depLayerDir, *deps.layer, llb.Readonly))
 		}
 		if reports {
-			step = append(step, "-left-out", path.Join(outDir, LeftOutPath))
+			step.LeftOut = path.Join(outDir, LeftOutPath)
 			if deps != nil && deps.leftOut != nil {
-				step = append(step, "-left-out-from", path.Join(reportDir, LeftOutPath))
+				step.LeftOutFrom = path.Join(reportDir, LeftOutPath)
 				opts = append(opts, llb.AddMount(reportDir, *deps.leftOut, llb.Readonly))
 			}
 		}
 		if t.Build.CGO {
 			// The link is checked: a static binary or a failed step.
-			step = append(step, "-static", path.Join(outDir, binary))
-			step = append(step, libcTags(in, t, p)...)
+			step.Static = path.Join(outDir, binary)
+			step.LibcTags = libcTags(in, t, p)
 		}
 		if derives(in, t) {
-			step = append(step, "-derive", path.Join(outDir, DerivedDir, DerivedFile), "-binary", path.Join(outDir, binary))
+			step.Derive, step.Binary = path.Join(outDir, DerivedDir, DerivedFile), path.Join(outDir, binary)
 		}
 		var mount llb.RunOption
-		args, mount = in.goStep(append(append(step, "--"), args...)...)
+		args, mount = in.goStep(step)
 		opts = append(opts, mount)
 	}
 	opts = append(opts,

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -49,7 +50,7 @@ const (
 // moduleLayer copies the modules go.mod needs out of the persistent module
 // cache, which the go mod download step (root) filled, into a layer.
 func moduleLayer(in *Options, root llb.State) *llb.State {
-	args, mount := in.goStep("modules", moduleLayerDir)
+	args, mount := in.goStep(&gostep.Modules{Out: moduleLayerDir})
 	opts := []llb.RunOption{mount,
 		llb.Args(args),
 		llb.Dir(srcDir),
@@ -79,12 +80,12 @@ func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloa
 	if err != nil {
 		return nil, err
 	}
-	step := append([]string{"deps"}, libcTags(in, t, p)...)
+	step := &gostep.Deps{LibcTags: libcTags(in, t, p), Command: depBuildArgs(t, pkgs)}
 	if !t.Build.CGO {
-		step = append(step, "-left-out", path.Join(reportDir, LeftOutPath))
+		step.LeftOut = path.Join(reportDir, LeftOutPath)
 	}
-	prog, _ := in.goStep("cacheprog", buildCache, depLayerDir)
-	args, mount := in.goStep(append(append(step, "--"), depBuildArgs(t, pkgs)...)...)
+	prog, _ := in.goStep(&gostep.CacheProg{Persist: buildCache, Out: depLayerDir})
+	args, mount := in.goStep(step)
 	opts := []llb.RunOption{mount,
 		llb.Args(args),
 		llb.Dir(srcDir),

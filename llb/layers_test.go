@@ -1,6 +1,7 @@
 package llb_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	sllb "github.com/slimfile/slimfile/llb"
 )
 
@@ -31,19 +33,22 @@ func layered(requires bool) *sllb.Options {
 func TestDependencyLayers(t *testing.T) {
 	f, tg := parse(t, "slimfile: 1", "main: ./cmd/api", "build: {tags: [netgo], gcflags: [-m]}")
 	g, _ := build(t, layered(true), f, tg, linuxArm64)
-	modD, mods := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "modules", "/slimfile-modules")
+	modD, mods, mc := step[*gostep.Modules](t, g)
+	if mc.Out != "/slimfile-modules" {
+		t.Errorf("module layer step %+v", mc)
+	}
 	if m := mount(t, mods, "/slimfile-modules"); m.Input >= 0 || m.Output < 0 {
 		t.Errorf("the module layer is not a new output of the download step: %v", m)
 	}
 	// With cgo off, the step also reports the C code left out.
-	depD, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps", "-left-out", "/slimfile-report/slimfile-cgo/left-out", "--")
-	want := []string{"go", "build", "-trimpath", "-tags=netgo", "fmt", "google.golang.org/grpc"}
-	if args := deps.GetExec().Meta.Args[5:]; !slices.Equal(args, want) {
-		t.Errorf("dependency build %q, want %q (no -gcflags without a pattern, no link flags)", args, want)
+	depD, deps, dc := step[*gostep.Deps](t, g)
+	want := &gostep.Deps{LeftOut: "/slimfile-report/slimfile-cgo/left-out", Command: []string{"go", "build", "-trimpath", "-tags=netgo", "fmt", "google.golang.org/grpc"}}
+	if !reflect.DeepEqual(dc, want) {
+		t.Errorf("dependency step %+v, want %+v (no -gcflags without a pattern, no link flags)", dc, want)
 	}
 	env := deps.GetExec().Meta.Env
-	for _, kv := range []string{"GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "GOCACHE=/root/.cache/go-build",
-		"GOCACHEPROG=/slimfile-frontend/bin/slimfile-go cacheprog /root/.cache/go-build /slimfile-deps"} {
+	prog := strings.Join(append([]string{stepProgram}, gostep.Argv(&gostep.CacheProg{Persist: "/root/.cache/go-build", Out: "/slimfile-deps"})...), " ")
+	for _, kv := range []string{"GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "GOCACHE=/root/.cache/go-build", "GOCACHEPROG=" + prog} {
 		if !hasEnv(env, kv) {
 			t.Errorf("dependency step env %q lacks %s", env, kv)
 		}
@@ -63,8 +68,10 @@ func TestDependencyLayers(t *testing.T) {
 	if d, _ := g.input(mods, mount(t, mods, "/")); d != dlD {
 		t.Error("the module layer step does not run after go mod download")
 	}
-	_, gb := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build", "-modules", "/slimfile-modules", "-seed", "/slimfile-deps",
-		"-left-out", "/out/slimfile-cgo/left-out", "-left-out-from", "/slimfile-report/slimfile-cgo/left-out")
+	_, gb, bc := step[*gostep.Build](t, g)
+	if bc.Modules != "/slimfile-modules" || bc.Seed != "/slimfile-deps" || bc.LeftOut != "/out/slimfile-cgo/left-out" || bc.LeftOutFrom != "/slimfile-report/slimfile-cgo/left-out" {
+		t.Errorf("go build step %+v", bc)
+	}
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-deps")); d != depD || !mount(t, gb, "/slimfile-deps").Readonly {
 		t.Error("go build does not mount the dependency layer read-only")
 	}
@@ -112,27 +119,24 @@ func TestNoDependencyLayers(t *testing.T) {
 				p = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 			}
 			g, _ := build(t, c.in, f, tg, p)
-			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "deps")); n != c.deps {
+			if n := len(steps[*gostep.Deps](t, g)); n != c.deps {
 				t.Errorf("%d dependency steps, want %d", n, c.deps)
 			}
-			if n := len(g.execs("/slimfile-frontend/bin/slimfile-go", "modules")); n != c.mods {
+			if n := len(steps[*gostep.Modules](t, g)); n != c.mods {
 				t.Errorf("%d module layer steps, want %d", n, c.mods)
 			}
 			// go build reports the C code left out: without a dependency
 			// step it looks for it, with one it copies that step's report.
-			gbs := g.execs("/slimfile-frontend/bin/slimfile-go", "build")
-			for _, gb := range gbs {
-				args := gb.GetExec().Meta.Args
-				if !slices.Contains(args, "-left-out") || slices.Contains(args, "-left-out-from") != (c.deps == 1) {
-					t.Errorf("go build %q, with %d dependency steps", args, c.deps)
+			gbs := steps[*gostep.Build](t, g)
+			for d, bc := range gbs {
+				if bc.LeftOut == "" || (bc.LeftOutFrom != "") != (c.deps == 1) {
+					t.Errorf("go build %+v, with %d dependency steps", bc, c.deps)
 				}
-			}
-			for _, gb := range gbs {
-				if m := mount(t, gb, "/go/pkg/mod"); m.MountType != pb.MountType_CACHE {
+				if m := mount(t, g.ops[d], "/go/pkg/mod"); m.MountType != pb.MountType_CACHE {
 					t.Errorf("go build's module cache %v is not the persistent one", m)
 				}
-				if has := slices.Contains(gb.GetExec().Meta.Args, "-modules"); has != (c.mods == 1) {
-					t.Errorf("go build %q, with %d module layers", gb.GetExec().Meta.Args, c.mods)
+				if (bc.Modules != "") != (c.mods == 1) {
+					t.Errorf("go build %+v, with %d module layers", bc, c.mods)
 				}
 			}
 			if len(gbs) != 1 {
@@ -147,8 +151,8 @@ func TestNoDependencyLayers(t *testing.T) {
 func TestDependencyGcflags(t *testing.T) {
 	f, tg := parse(t, "slimfile: 1", "build: {gcflags: [all=-N, -l]}")
 	g, _ := build(t, layered(true), f, tg, linuxArm64)
-	_, deps := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "deps")
-	if !slices.Contains(deps.GetExec().Meta.Args, "-gcflags=all=-N -l") {
-		t.Errorf("dependency build %q lacks -gcflags=all=-N -l", deps.GetExec().Meta.Args)
+	_, _, dc := step[*gostep.Deps](t, g)
+	if !slices.Contains(dc.Command, "-gcflags=all=-N -l") {
+		t.Errorf("dependency build %q lacks -gcflags=all=-N -l", dc.Command)
 	}
 }

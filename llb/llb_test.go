@@ -17,6 +17,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
@@ -101,6 +102,40 @@ func (g *graph) exec(t *testing.T, args ...string) (digest.Digest, *pb.Op) {
 	}
 	for d, op := range m {
 		return d, op
+	}
+	panic("unreachable")
+}
+
+// stepProgram is the step program as the Go steps run it.
+var stepProgram = "/slimfile-frontend" + gostep.Program
+
+// steps returns the exec ops that run the step program's command of type
+// C, each with its command line read back.
+func steps[C gostep.Command](t *testing.T, g *graph) map[digest.Digest]C {
+	t.Helper()
+	var zero C
+	out := map[digest.Digest]C{}
+	for d, op := range g.execs(stepProgram, zero.Name()) {
+		c, err := gostep.Parse(op.GetExec().Meta.Args[1:])
+		if err != nil {
+			t.Fatalf("step %q: %v", op.GetExec().Meta.Args, err)
+		}
+		out[d] = c.(C)
+	}
+	return out
+}
+
+// step returns the one exec op running the step program's command of type
+// C, and that command.
+func step[C gostep.Command](t *testing.T, g *graph) (digest.Digest, *pb.Op, C) {
+	t.Helper()
+	m := steps[C](t, g)
+	if len(m) != 1 {
+		var zero C
+		t.Fatalf("found %d steps running %s, want 1", len(m), zero.Name())
+	}
+	for d, c := range m {
+		return d, g.ops[d], c
 	}
 	panic("unreachable")
 }
@@ -521,15 +556,17 @@ func TestRuntime(t *testing.T) {
 	if !bin || !certs || !zoneinfo {
 		t.Errorf("runtime copies: binary (0755) %v, CA certificates %v, zoneinfo %v; want all", bin, certs, zoneinfo)
 	}
-	// Given the frontend's image, its binary repacks the toolchain's
+	// Given the frontend's image, its step program repacks the toolchain's
 	// zoneinfo.zip, with no network, and the layer copies the result.
 	in := inputs(true)
 	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
 	in.Frontend = &fe
 	g, _ = build(t, in, f, tg, linuxArm64)
-	_, repack := g.exec(t, "/bin/slimfile-frontend", sllb.RepackCommand)
-	if e := repack.GetExec(); e.Network != pb.NetMode_NONE || e.Meta.Args[2] != "/toolchain/usr/local/go/lib/time/zoneinfo.zip" {
-		t.Errorf("repack step: network %v, args %v", e.Network, e.Meta.Args)
+	_, repack := g.exec(t, gostep.Program, "zoneinfo")
+	c, err := gostep.Parse(repack.GetExec().Meta.Args[1:])
+	want := &gostep.Zoneinfo{In: "/toolchain/usr/local/go/lib/time/zoneinfo.zip", Out: "/out/zoneinfo.zip"}
+	if e := repack.GetExec(); err != nil || e.Network != pb.NetMode_NONE || !reflect.DeepEqual(c, want) {
+		t.Errorf("repack step: network %v, command %+v (%v), want %+v", e.Network, c, err, want)
 	}
 	if m := mount(t, repack, "/toolchain"); !m.Readonly {
 		t.Error("the toolchain is writable in the repack step")
@@ -924,7 +961,6 @@ func TestCompressUPX(t *testing.T) {
 // values derive nothing. Without the image, go build runs alone.
 func TestGoBuildDerivesSeccomp(t *testing.T) {
 	fe := llb.Image("registry.example/slimfile@sha256:"+strings.Repeat("f", 64), llb.Platform(buildPlatform))
-	step := []string{"/slimfile-frontend/bin/slimfile-go", "build", "-left-out", "/out/slimfile-cgo/left-out"}
 	for _, c := range []struct {
 		seccomp string
 		derives bool
@@ -934,15 +970,16 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 			in := inputs(true)
 			in.Frontend = &fe
 			g, _ := build(t, in, f, tg, linuxArm64)
-			derives := g.execs(append(step, "-derive", "/out/.slimfile/seccomp-derived.json", "-binary", "/out/svc", "--", "go", "build")...)
-			plain := g.execs(append(step, "--", "go", "build")...)
-			if (len(derives) == 1) != c.derives || (len(plain) == 1) == c.derives {
-				t.Fatalf("go build deriving: %d steps, not: %d", len(derives), len(plain))
+			_, op, bc := step[*gostep.Build](t, g)
+			want := &gostep.Build{LeftOut: "/out/slimfile-cgo/left-out", Command: bc.Command}
+			if c.derives {
+				want.Derive, want.Binary = "/out/.slimfile/seccomp-derived.json", "/out/svc"
 			}
-			for _, op := range g.execs(step...) {
-				if m := mount(t, op, "/slimfile-frontend"); !m.Readonly {
-					t.Error("the frontend's image is writable in the go build step")
-				}
+			if !reflect.DeepEqual(bc, want) || bc.Command[0] != "go" || bc.Command[1] != "build" {
+				t.Errorf("go build step %+v, want %+v", bc, want)
+			}
+			if m := mount(t, op, "/slimfile-frontend"); !m.Readonly {
+				t.Error("the frontend's image is writable in the go build step")
 			}
 			g, _ = build(t, inputs(true), f, tg, linuxArm64)
 			if len(g.execs("go", "build")) != 1 {
@@ -1009,7 +1046,7 @@ func TestBuildJoinsSteps(t *testing.T) {
 		t.Errorf("Derived %v, BinaryName %q", r.Derived, r.BinaryName)
 	}
 	g := marshal(t, r.Image, linuxArm64)
-	_, gobuild := g.exec(t, "/slimfile-frontend/bin/slimfile-go", "build")
+	_, gobuild, _ := step[*gostep.Build](t, g)
 	if _, root := g.input(gobuild, mount(t, gobuild, "/")); root.GetExec() == nil || root.GetExec().Meta.Args[1] != "mod" {
 		t.Errorf("go build does not run on go mod download's output: %v", root)
 	}

@@ -13,8 +13,8 @@ const (
 
 // derives reports whether the go build step derives t's seccomp profile:
 // for security.seccomp: default, when the frontend's image is known. The
-// derivation runs in the go build step itself (GoStepBinary build
-// -derive), so that a rebuild starts no container of its own for it and
+// derivation runs in the go build step itself (gostep.Build
+// Derive), so that a rebuild starts no container of its own for it and
 // the profile is cached with the binary.
 func derives(in *Options, t *spec.Target) bool {
 	return in.Frontend != nil && t.Security.Seccomp == "default"

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"debug/elf"
-	"flag"
 	"fmt"
 	gobuild "go/build"
 	"os"
@@ -17,23 +16,14 @@ import (
 
 // cgoFlags are the flags of the deps and build steps that concern cgo.
 type cgoFlags struct {
-	libcTags    *bool
-	leftOut     *string
-	leftOutFrom *string
-}
-
-func addCgoFlags(fs *flag.FlagSet) cgoFlags {
-	return cgoFlags{
-		libcTags:    fs.Bool("libc-tags", false, "add -tags netgo,osusergo when CC links against glibc"),
-		leftOut:     fs.String("left-out", "", "the file to list packages whose C code is left out in"),
-		leftOutFrom: fs.String("left-out-from", "", "the report of -left-out the dependency step made, to copy instead"),
-	}
+	libcTags             bool
+	leftOut, leftOutFrom string
 }
 
 // command is the go command line args as the step runs it: with
 // -libc-tags, withLibcTags.
 func (c cgoFlags) command(args []string) []string {
-	if *c.libcTags {
+	if c.libcTags {
 		return withLibcTags(args)
 	}
 	return args
@@ -44,11 +34,11 @@ func (c cgoFlags) command(args []string) []string {
 // dependency step made for the same packages, and looks for nothing.
 func (c cgoFlags) report(args []string) {
 	switch {
-	case *c.leftOut == "":
-	case *c.leftOutFrom != "":
-		copyLeftOut(*c.leftOutFrom, *c.leftOut)
+	case c.leftOut == "":
+	case c.leftOutFrom != "":
+		copyLeftOut(c.leftOutFrom, c.leftOut)
 	default:
-		reportLeftOut(args, *c.leftOut)
+		reportLeftOut(args, c.leftOut)
 	}
 }
 

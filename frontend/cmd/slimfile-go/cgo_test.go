@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,18 +54,15 @@ func TestLeftOutCopied(t *testing.T) {
 	dir := t.TempDir()
 	from, to := filepath.Join(dir, "deps", "left-out"), filepath.Join(dir, "out", "slimfile-cgo", "left-out")
 	write(t, from, "example.com/m/db")
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	cf := addCgoFlags(fs)
-	if err := fs.Parse([]string{"-left-out", to, "-left-out-from", from, "--", "go", "build", "./missing"}); err != nil {
-		t.Fatal(err)
-	}
-	cf.report(fs.Args())
+	cf := cgoFlags{leftOut: to, leftOutFrom: from}
+	args := []string{"go", "build", "./missing"}
+	cf.report(args)
 	if dt, err := os.ReadFile(to); err != nil || string(dt) != "example.com/m/db" {
 		t.Errorf("copied report %q, %v", dt, err)
 	}
 	os.Remove(to)
 	os.Remove(from)
-	cf.report(fs.Args())
+	cf.report(args)
 	if _, err := os.Stat(to); !os.IsNotExist(err) {
 		t.Errorf("a report with none to copy: %v", err)
 	}

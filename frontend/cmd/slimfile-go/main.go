@@ -1,25 +1,24 @@
 // Command slimfile-go runs the Go steps of a Slimfile build. The frontend
 // image carries it beside the frontend, and each step runs it from that
-// image:
+// image with a command of internal/gostep, which package llb writes:
 //
-//	slimfile-go modules OUT                  # the module layer
-//	slimfile-go deps [-libc-tags] [-left-out FILE] -- go build PKG...   # a platform's dependency layer
-//	slimfile-go cacheprog PERSIST OUT        # GOCACHEPROG of that step
-//	slimfile-go build [-modules DIR] [-seed DIR] [-static BIN] [-libc-tags] [-left-out FILE] [-derive OUT.json -binary BIN] -- go build ...
-//
-// modules copies the modules go.mod needs out of the persistent module
-// cache (GOMODCACHE) into OUT, a layer of the step, as a module proxy
-// directory (modules.go). deps compiles the dependency packages through cacheprog,
-// which reads through the persistent build cache PERSIST and records what
-// the build used in OUT, the dependency layer; a failed dependency build
-// only leaves that layer incomplete. build fills the persistent module
-// cache from the module layer and seeds the persistent build cache
-// (GOCACHE) from the dependency layer DIR, each once, runs go build and,
-// with -derive, derives the seccomp profile of the binary BIN it wrote
-// (security.DeriveSeccomp) into OUT.json (security.Derived). For
-// build.cgo, -static checks that the binary is static and -libc-tags
-// builds a glibc CC's program with Go's own lookups; with cgo off,
-// -left-out lists the packages whose C code is left out (cgo.go).
+//   - modules copies the modules go.mod needs out of the persistent module
+//     cache (GOMODCACHE) into a layer of the step, as a module proxy
+//     directory (modules.go);
+//   - deps compiles the dependency packages through cacheprog, which reads
+//     through the persistent build cache and records what the build used
+//     in the dependency layer; a failed dependency build only leaves that
+//     layer incomplete;
+//   - build fills the persistent module cache from the module layer and
+//     seeds the persistent build cache from the dependency layer, each
+//     once, runs go build and, as asked, checks that the binary is static
+//     (build.cgo), lists the packages whose C code cgo being off left out
+//     (cgo.go), derives the seccomp profile of the binary
+//     (security.DeriveSeccomp) and keeps the module's files for the
+//     vulnerability check (sources.go);
+//   - zoneinfo repacks Go's time zone database (internal/zoneinfo);
+//   - vulndb checks a Go vulnerability database and vulns runs govulncheck
+//     against it (vulns.go).
 //
 // It is a program of its own, without the frontend's BuildKit and gRPC
 // packages, because it runs in every rebuild that changes the binary, and
@@ -31,6 +30,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+
+	"github.com/slimfile/slimfile/internal/gostep"
 )
 
 func main() {
@@ -40,23 +41,28 @@ func main() {
 	}
 }
 
-const usage = "usage: slimfile-go modules OUT | deps [-libc-tags] [-left-out FILE] -- COMMAND... | cacheprog PERSIST OUT | build [-modules DIR] [-seed DIR] [-static BIN] [-libc-tags] [-left-out FILE] [-derive OUT.json -binary BIN] -- COMMAND..."
-
 func run(args []string) error {
-	if len(args) == 0 {
-		return errors.New(usage)
+	c, err := gostep.Parse(args)
+	if err != nil {
+		return err
 	}
-	switch cmd, args := args[0], args[1:]; {
-	case cmd == "modules" && len(args) == 1:
-		return modules(args[0])
-	case cmd == "deps":
-		return deps(args)
-	case cmd == "cacheprog" && len(args) == 2:
-		return cacheprog(args[0], args[1])
-	case cmd == "build":
-		return build(args)
+	switch c := c.(type) {
+	case *gostep.Modules:
+		return modules(c.Out)
+	case *gostep.Deps:
+		return deps(c)
+	case *gostep.CacheProg:
+		return cacheprog(c.Persist, c.Out)
+	case *gostep.Build:
+		return build(c)
+	case *gostep.Zoneinfo:
+		return repackZoneinfo(c.In, c.Out)
+	case *gostep.VulnDB:
+		return vulnDB(c)
+	case *gostep.Vulns:
+		return vulns(c)
 	}
-	return errors.New(usage)
+	return fmt.Errorf("%s: not a command of this program", c.Name())
 }
 
 // command runs a command with this program's standard streams and

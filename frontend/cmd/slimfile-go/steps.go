@@ -2,27 +2,20 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
 	"github.com/slimfile/slimfile/internal/gocache"
+	"github.com/slimfile/slimfile/internal/gostep"
+	"github.com/slimfile/slimfile/internal/zoneinfo"
 )
 
 // deps runs the dependency build; when it fails, the layer holds what it
-// compiled, and the go build step compiles the rest. With -left-out, it
+// compiled, and the go build step compiles the rest. With LeftOut, it
 // also reports the C code that cgo being off leaves out (reportLeftOut).
-func deps(args []string) error {
-	fs := flag.NewFlagSet("deps", flag.ContinueOnError)
-	cf := addCgoFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return errors.New(usage)
-	}
-	rest = cf.command(rest)
+func deps(c *gostep.Deps) error {
+	cf := cgoFlags{libcTags: c.LibcTags, leftOut: c.LeftOut}
+	rest := cf.command(c.Command)
 	cf.report(rest)
 	if err := command(rest); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: the dependency layer is incomplete (%v); go build compiles what it lacks\n", err)
@@ -36,32 +29,18 @@ func cacheprog(persist, out string) error {
 	return c.Serve(os.Stdin, os.Stdout)
 }
 
-// build seeds the build cache, runs go build, and derives the profile.
-func build(args []string) error {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	seed := fs.String("seed", "", "the dependency layer to seed GOCACHE from")
-	mods := fs.String("modules", "", "the module layer to fill GOMODCACHE from")
-	out := fs.String("derive", "", "where to write the seccomp profile derived from -binary")
-	bin := fs.String("binary", "", "the binary go build writes")
-	static := fs.String("static", "", "the binary go build writes, which must be static (build.cgo)")
-	cf := addCgoFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
+// build seeds the build cache, runs go build, and checks and describes
+// the binary.
+func build(c *gostep.Build) error {
+	if c.Modules != "" {
+		seedModules(c.Modules)
 	}
-	// The flag package drops the "--" that ends the flags.
-	rest := fs.Args()
-	if len(rest) == 0 || (*out != "") != (*bin != "") {
-		return errors.New(usage)
-	}
-	if *mods != "" {
-		seedModules(*mods)
-	}
-	if *seed != "" {
+	if c.Seed != "" {
 		cache := os.Getenv("GOCACHE")
 		if cache == "" {
 			return errors.New("GOCACHE is not set")
 		}
-		n, err := gocache.Dir(cache).Seed(gocache.Dir(*seed))
+		n, err := gocache.Dir(cache).Seed(gocache.Dir(c.Seed))
 		if err != nil {
 			// The cache is only slower without the seed.
 			fmt.Fprintf(os.Stderr, "slimfile-go: seeding the build cache: %v\n", err)
@@ -69,18 +48,34 @@ func build(args []string) error {
 			fmt.Printf("build cache: %d files from the dependency layer\n", n)
 		}
 	}
-	rest = cf.command(rest)
+	cf := cgoFlags{libcTags: c.LibcTags, leftOut: c.LeftOut, leftOutFrom: c.LeftOutFrom}
+	rest := cf.command(c.Command)
 	if err := command(rest); err != nil {
 		return exitWith(err)
 	}
-	if *static != "" {
-		if err := checkStatic(*static); err != nil {
+	if c.Static != "" {
+		if err := checkStatic(c.Static); err != nil {
 			return err
 		}
 	}
 	cf.report(rest)
-	if *out != "" {
-		return derive(*out, *bin)
+	if c.Sources != "" {
+		keepSources(c.Sources, c.SourcesKey)
+	}
+	if c.Derive != "" {
+		return derive(c.Derive, c.Binary)
 	}
 	return nil
+}
+
+// repackZoneinfo writes in, Go's zoneinfo.zip, repacked to out.
+func repackZoneinfo(in, out string) error {
+	dt, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	if dt, err = zoneinfo.Repack(dt); err != nil {
+		return err
+	}
+	return os.WriteFile(out, dt, 0o644)
 }

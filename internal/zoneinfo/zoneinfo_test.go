@@ -1,4 +1,4 @@
-package llb_test
+package zoneinfo_test
 
 import (
 	"archive/zip"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/internal/zoneinfo"
 )
 
 // The repacked zoneinfo.zip holds every entry of Go's, byte for byte and
@@ -23,11 +23,11 @@ func TestRepackZoneinfo(t *testing.T) {
 	if err != nil {
 		t.Skipf("no zoneinfo.zip in this Go installation: %v", err)
 	}
-	packed, err := sllb.RepackZoneinfo(orig)
+	packed, err := zoneinfo.Repack(orig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := sllb.RepackZoneinfo(orig)
+	again, _ := zoneinfo.Repack(orig)
 	if !bytes.Equal(packed, again) {
 		t.Fatal("RepackZoneinfo is not deterministic")
 	}

@@ -1,0 +1,174 @@
+package gostep
+
+import "errors"
+
+// Modules copies the modules go.mod needs out of the persistent module
+// cache (GOMODCACHE) into Out as a module proxy directory: the module
+// layer.
+type Modules struct {
+	Out string
+}
+
+func (*Modules) Name() string       { return "modules" }
+func (*Modules) command() *[]string { return nil }
+func (c *Modules) fields() []field {
+	return []field{{"out", "the module layer to write", &c.Out}}
+}
+func (c *Modules) check() error { return need(c.Out, "-out") }
+
+// Deps runs a platform's dependency build, Command (go build PKG...),
+// through CacheProg: the dependency layer.
+type Deps struct {
+	// LibcTags adds -tags netgo,osusergo when CC links against glibc.
+	LibcTags bool
+	// LeftOut is the file to list the packages whose C code cgo being off
+	// leaves out in.
+	LeftOut string
+	Command []string
+}
+
+func (*Deps) Name() string         { return "deps" }
+func (c *Deps) command() *[]string { return &c.Command }
+func (c *Deps) fields() []field {
+	return []field{
+		{"libc-tags", "add -tags netgo,osusergo when CC links against glibc", &c.LibcTags},
+		{"left-out", "the file to list packages whose C code is left out in", &c.LeftOut},
+	}
+}
+
+// CacheProg is the dependency build's GOCACHEPROG: it reads through the
+// persistent build cache Persist and records what the build used in Out.
+type CacheProg struct {
+	Persist, Out string
+}
+
+func (*CacheProg) Name() string       { return "cacheprog" }
+func (*CacheProg) command() *[]string { return nil }
+func (c *CacheProg) fields() []field {
+	return []field{
+		{"persist", "the persistent build cache", &c.Persist},
+		{"out", "the dependency layer to record in", &c.Out},
+	}
+}
+func (c *CacheProg) check() error {
+	return errors.Join(need(c.Persist, "-persist"), need(c.Out, "-out"))
+}
+
+// Build runs go build (Command) after filling the persistent caches from
+// the layers, then checks and describes the binary it wrote.
+type Build struct {
+	// Modules is the module layer to fill GOMODCACHE from; Seed the
+	// dependency layer to seed GOCACHE from.
+	Modules, Seed string
+	// LibcTags, LeftOut: as for Deps; LeftOutFrom is the dependency step's
+	// report, copied to LeftOut instead of looking again.
+	LibcTags             bool
+	LeftOut, LeftOutFrom string
+	// Static is the binary, which must be static (build.cgo).
+	Static string
+	// Derive is where to write the seccomp profile derived from Binary.
+	Derive, Binary string
+	// Sources is a directory of a persistent cache mount to copy the
+	// module's files into for the vulnerability check, unless it exists;
+	// SourcesKey the file to write its name to, which the check step
+	// mounts, so that it runs after this step and its cache key is that
+	// name (llb/vulns.go).
+	Sources, SourcesKey string
+	Command             []string
+}
+
+func (*Build) Name() string         { return "build" }
+func (c *Build) command() *[]string { return &c.Command }
+func (c *Build) fields() []field {
+	return []field{
+		{"modules", "the module layer to fill GOMODCACHE from", &c.Modules},
+		{"seed", "the dependency layer to seed GOCACHE from", &c.Seed},
+		{"libc-tags", "add -tags netgo,osusergo when CC links against glibc", &c.LibcTags},
+		{"left-out", "the file to list packages whose C code is left out in", &c.LeftOut},
+		{"left-out-from", "the report of -left-out the dependency step made, to copy instead", &c.LeftOutFrom},
+		{"static", "the binary go build writes, which must be static (build.cgo)", &c.Static},
+		{"derive", "where to write the seccomp profile derived from -binary", &c.Derive},
+		{"binary", "the binary go build writes", &c.Binary},
+		{"sources", "the directory to copy the module's files into for the vulnerability check", &c.Sources},
+		{"sources-key", "the file to write the name of -sources to", &c.SourcesKey},
+	}
+}
+func (c *Build) check() error {
+	if (c.Derive != "") != (c.Binary != "") {
+		return errors.New("-derive and -binary go together")
+	}
+	if (c.Sources != "") != (c.SourcesKey != "") {
+		return errors.New("-sources and -sources-key go together")
+	}
+	return nil
+}
+
+// Zoneinfo rewrites Go's zoneinfo.zip In into Out with identical zones side
+// by side, which gzip then compresses better.
+type Zoneinfo struct {
+	In, Out string
+}
+
+func (*Zoneinfo) Name() string       { return "zoneinfo" }
+func (*Zoneinfo) command() *[]string { return nil }
+func (c *Zoneinfo) fields() []field {
+	return []field{
+		{"in", "the toolchain's zoneinfo.zip", &c.In},
+		{"out", "the repacked zoneinfo.zip to write", &c.Out},
+	}
+}
+func (c *Zoneinfo) check() error { return errors.Join(need(c.In, "-in"), need(c.Out, "-out")) }
+
+// VulnDB checks a Go vulnerability database In (its directory layout, or a
+// directory holding its vulndb.zip) and writes it to Out in the directory
+// layout, without the entries it cannot read, with a summary of what it
+// holds (DBInfo); Source names the database in messages.
+type VulnDB struct {
+	In, Out, Source string
+}
+
+func (*VulnDB) Name() string       { return "vulndb" }
+func (*VulnDB) command() *[]string { return nil }
+func (c *VulnDB) fields() []field {
+	return []field{
+		{"in", "the database as given: a directory in its layout, or one holding vulndb.zip", &c.In},
+		{"out", "the checked database to write", &c.Out},
+		{"source", "where the database came from, for messages", &c.Source},
+	}
+}
+func (c *VulnDB) check() error { return errors.Join(need(c.In, "-in"), need(c.Out, "-out")) }
+
+// Vulns runs govulncheck in source mode on Packages of the module in Dir
+// against the database DB (as VulnDB wrote it), with build tags Tags, and
+// writes what it found to Out (a VulnReport). Modules, as for Build,
+// fills the module cache first.
+type Vulns struct {
+	DB, Out, Dir, Modules, Tags string
+	Packages                    []string
+}
+
+func (*Vulns) Name() string       { return "vulns" }
+func (*Vulns) command() *[]string { return nil }
+func (c *Vulns) fields() []field {
+	return []field{
+		{"db", "the vulnerability database, as vulndb wrote it", &c.DB},
+		{"out", "the file to write the findings to", &c.Out},
+		{"dir", "the module's directory", &c.Dir},
+		{"modules", "the module layer to fill GOMODCACHE from", &c.Modules},
+		{"tags", "build tags, comma-separated", &c.Tags},
+		{"package", "a main package to check (repeated)", &c.Packages},
+	}
+}
+func (c *Vulns) check() error {
+	if len(c.Packages) == 0 {
+		return errors.New("no -package")
+	}
+	return errors.Join(need(c.DB, "-db"), need(c.Out, "-out"), need(c.Dir, "-dir"))
+}
+
+func need(v, flag string) error {
+	if v == "" {
+		return errors.New(flag + " is required")
+	}
+	return nil
+}
