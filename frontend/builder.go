@@ -23,6 +23,10 @@ type builder struct {
 	// sawGoMod is set when the early read, which .dockerignore does not
 	// filter, found go.mod.
 	sawGoMod bool
+	// code is the module's own code, when the dependency lists read it.
+	code *ownCode
+	// vulnDBs is the vulnerability database, resolved once.
+	vulnDBs vulnDBOnce
 }
 
 // locate ties a build step to the Slimfile ranges rs.
@@ -37,6 +41,15 @@ func (b *builder) locate(rs ...spec.Range) llb.ConstraintsOpt {
 // warn shows a build warning pointing at the Slimfile range r.
 func (b *builder) warn(ctx context.Context, r spec.Range, msg string) {
 	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}})
+}
+
+// warnDetail is warn with lines of detail, which buildx shows below it.
+func (b *builder) warnDetail(ctx context.Context, r spec.Range, msg string, detail ...string) {
+	var dt [][]byte
+	for _, d := range detail {
+		dt = append(dt, []byte(d))
+	}
+	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}, Detail: dt})
 }
 
 // at ties err to the Slimfile value at r: the build's error shows that

@@ -41,6 +41,8 @@ func TestSelectOutput(t *testing.T) {
 		{multi, "worker", "worker", "image"},
 		{multi, "worker.binaries", "worker", "binaries"},
 		{multi, "api.profiles", "api", "profiles"},
+		{single, "vulns", "default", "vulns"},
+		{multi, "worker.vulns", "worker", "vulns"},
 	} {
 		o, err := selectOutput(c.f, c.name)
 		if err != nil || o.target.Name != c.target || o.kind.name != c.kind {
@@ -48,7 +50,7 @@ func TestSelectOutput(t *testing.T) {
 		}
 	}
 	_, err := selectOutput(multi, "binaries")
-	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, worker, worker.binaries, worker.profiles") {
+	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, api.vulns, worker, worker.binaries, worker.profiles, worker.vulns") {
 		t.Errorf("selectOutput(binaries) of a Slimfile with targets: %v", err)
 	}
 }
@@ -71,11 +73,11 @@ func TestListTargets(t *testing.T) {
 			t.Errorf("%s: location %v", tg.Name, tg.Location)
 		}
 	}
-	if want := []string{"api", "api.binaries", "api.profiles", "worker", "worker.binaries", "worker.profiles"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"api", "api.binaries", "api.profiles", "api.vulns", "worker", "worker.binaries", "worker.profiles", "worker.vulns"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("targets %v, want %v", names, want)
 	}
-	if l.Targets[3].Description != "image of ./cmd/worker" {
-		t.Errorf("description %q", l.Targets[3].Description)
+	if d := l.Targets[len(outputKinds)].Description; d != "image of ./cmd/worker" {
+		t.Errorf("description %q", d)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"go/build"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -126,11 +128,11 @@ func (s *sourceTree) context(p ocispecs.Platform, tags []string, cgo bool) build
 // importedPackages walks the packages of module modPath (in directory
 // modDir of the tree) that main imports, directly or through other
 // packages of the module, and returns the packages from outside the
-// module they import, standard library included, sorted. A directory
-// that go/build cannot read or parse ends the walk there: the list only
-// decides what the dependency layer holds, and go build compiles what it
-// lacks.
-func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main string) []string {
+// module they import, standard library included, sorted, and the
+// directories of the module it walked. A directory that go/build cannot
+// read or parse ends the walk there: the list only decides what the
+// dependency layer holds, and go build compiles what it lacks.
+func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main string) (imports, dirs []string) {
 	seen := map[string]bool{}
 	deps := map[string]bool{}
 	queue := []string{path.Join(modDir, main)}
@@ -155,13 +157,7 @@ func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main stri
 			}
 		}
 	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for d := range deps {
-			if !yield(d) {
-				return
-			}
-		}
-	})
+	return slices.Sorted(maps.Keys(deps)), slices.Sorted(maps.Keys(seen))
 }
 
 // hasVendor reports whether the module has a vendor directory: go build
@@ -204,21 +200,37 @@ func (i statInfo) ModTime() time.Time { return time.Time{} }
 func (i statInfo) IsDir() bool        { return i.mode.IsDir() }
 func (i statInfo) Sys() any           { return nil }
 
+// ownCode is the module's own code as the frontend read it: the Go files
+// (tests left out) of the packages the targets' main packages import, by
+// path relative to the module, and its go.mod; the vulnerability check's
+// results are keyed by its security.SourceDigest.
+type ownCode struct {
+	files map[string][]byte
+}
+
+// digest is the SourceDigest of the code, with go.mod, whose go line
+// decides the language version.
+func (c *ownCode) digest() string {
+	return security.SourceDigest(c.files)
+}
+
 // dependencyLists returns, by platform, the packages each platform's
 // dependency layer compiles, reading the main context (solved here, so
-// the build's mount of it finds it synced). It reports false when the
-// module should have no layers (a vendor directory).
-func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string][]string, bool, error) {
+// the build's mount of it finds it synced), and the module's own code it
+// read. It reports false when the module should have no layers (a vendor
+// directory).
+func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*spec.Target, ps []ocispecs.Platform) (map[string][]string, *ownCode, bool, error) {
 	// A local source has no platform: this is the vertex the build mounts.
 	ref, err := b.solve(ctx, o.Context, b.bc.BuildPlatforms[0])
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	tree := gatewayTree(ctx, ref)
 	if tree.hasVendor(o.ModuleDir) {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	lists := make([][]string, len(ps))
+	walked := make([][]string, len(ps))
 	var wg sync.WaitGroup
 	for i, p := range ps {
 		wg.Add(1)
@@ -229,7 +241,7 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 			var err error
 			defer recovered(&err)
 			et := ets[i]
-			lists[i] = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Main)
+			lists[i], walked[i] = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Main)
 			if at, found := slices.BinarySearch(lists[i], "runtime/cgo"); et.Build.CGO && !found && len(lists[i]) > 0 {
 				// What every cgo program links, imported by no file.
 				lists[i] = slices.Insert(lists[i], at, "runtime/cgo")
@@ -243,5 +255,28 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 			out[sllb.PlatformString(p)] = lists[i]
 		}
 	}
-	return out, true, nil
+	return out, tree.ownCode(o.ModuleDir, slices.Concat(walked...)), true, nil
+}
+
+// ownCode is the Go files of the module's directories dirs, as read, and
+// go.mod, by path relative to the module directory modDir; nil when one
+// of them could not be read.
+func (s *sourceTree) ownCode(modDir string, dirs []string) *ownCode {
+	code := &ownCode{files: map[string][]byte{}}
+	for _, dir := range dirs {
+		d := s.dir(dir)
+		if d.err != nil {
+			return nil
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(dir, modDir), "/")
+		for name, dt := range d.files {
+			code.files[path.Join(rel, name)] = dt
+		}
+	}
+	mod, err := s.readFile(path.Join(modDir, "go.mod"))
+	if err != nil {
+		return nil
+	}
+	code.files["go.mod"] = mod
+	return code
 }

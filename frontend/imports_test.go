@@ -59,9 +59,12 @@ func TestImportedPackages(t *testing.T) {
 		{"tags", amd, []string{"pro"}, []string{"example.com/pro", "fmt", "modernc.org/sqlite", "os"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := importedPackages(tree, tree.context(tc.p, tc.tags, false), "example.com/svc/v2", "svc", "./cmd/api")
+			got, dirs := importedPackages(tree, tree.context(tc.p, tc.tags, false), "example.com/svc/v2", "svc", "./cmd/api")
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if want := []string{"svc/cmd/api", "svc/internal/broken", "svc/internal/store"}; !slices.Equal(dirs, want) {
+				t.Errorf("walked %q, want %q", dirs, want)
 			}
 		})
 	}
@@ -79,9 +82,14 @@ func TestImportedPackagesRoot(t *testing.T) {
 		"lib/lib.go":         file("package lib\nconst Addr = \":8080\"\n"),
 		"vendor/modules.txt": file(""),
 	})
-	got := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false), "hello", ".", ".")
+	got, dirs := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false), "hello", ".", ".")
 	if want := []string{"net/http"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	// The module's own code: the walked packages' Go files and go.mod.
+	code := tree.ownCode(".", dirs)
+	if code == nil || len(code.files) != 3 || string(code.files["lib/lib.go"]) != "package lib\nconst Addr = \":8080\"\n" || code.files["go.mod"] == nil {
+		t.Errorf("own code %v", code)
 	}
 	if !tree.hasVendor(".") {
 		t.Error("a vendor directory, but hasVendor says there is none")

@@ -102,7 +102,11 @@ func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Ta
 	if opts.Layers {
 		eg.Go(func() (err error) {
 			defer recovered(&err)
-			opts.Dependencies, opts.Layers, err = b.dependencyLists(ectx, opts, ets, ps)
+			var code *ownCode
+			opts.Dependencies, code, opts.Layers, err = b.dependencyLists(ectx, opts, ets, ps)
+			if code != nil && !opts.Module.LocalReplaces {
+				b.code, opts.VulnSources = code, code.digest()
+			}
 			return err
 		})
 	}

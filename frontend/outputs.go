@@ -3,8 +3,11 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -32,6 +35,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	}
 	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
 	warned := b.warnLeftOut(ctx, pl.results)
+	vulns := b.startVulnChecks(ctx, pl, false)
 	imgs := &builtImages{}
 	rb, err := b.bc.Build(ctx, func(ctx context.Context, pp *ocispecs.Platform, idx int) (_ *dockerui.BuildResult, err error) {
 		defer recovered(&err)
@@ -60,10 +64,18 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	warned()
+	if err := b.gateVulns(ctx, vulns, false); err != nil {
+		return nil, err
+	}
 	// --sbom (attest:sbom): an SPDX document per platform from the
 	// binary's build information, instead of BuildKit's scanner image.
 	if b.bc.SBOM != nil {
 		if err := b.attachSBOMs(ctx, rb, imgs, pl.opts.Epoch); err != nil {
+			return nil, err
+		}
+	}
+	if b.vexRequested() {
+		if err := b.attachVEX(ctx, rb, vulns); err != nil {
 			return nil, err
 		}
 	}
@@ -101,13 +113,54 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 		return nil, err
 	}
 	defer b.warnLeftOut(ctx, pl.results)()
+	vulns := b.startVulnChecks(ctx, pl, false)
 	out := llb.Scratch()
 	for _, r := range pl.results {
 		out = out.File(llb.Copy(r.Binary, "/"+r.BinaryName, path.Join("/", platformDir(r.Platform), r.BinaryName), &llb.CopyInfo{
 			CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &pl.opts.Epoch}),
 			llb.WithCustomName(fmt.Sprintf("[%s] binary %s", sllb.PlatformString(r.Platform), r.BinaryName)))
 	}
-	return b.solveResult(ctx, out)
+	res, err := b.solveResult(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	return res, b.gateVulns(ctx, vulns, false)
+}
+
+// vulns builds t's vulns output: for each platform, in a directory of its
+// own as in the binaries output, the OpenVEX document of the binary's
+// vulnerability check (vex.json) and a summary (vulns.txt). The check
+// runs whatever security.vulns says, and its findings only warn.
+func (b *builder) vulns(ctx context.Context, t *spec.Target) (*client.Result, error) {
+	pl, err := b.start(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	vc := b.startVulnChecks(ctx, pl, true)
+	if err := b.gateVulns(ctx, vc, true); err != nil {
+		return nil, err
+	}
+	var fa *llb.FileAction
+	for i, r := range pl.results {
+		files, err := b.vulnFiles(vc, i)
+		if err != nil {
+			return nil, err
+		}
+		dir := "/" + platformDir(r.Platform)
+		fa = mkdir(fa, dir, pl.opts.Epoch)
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			fa = fa.Mkfile(path.Join(dir, name), 0o644, files[name], llb.WithCreatedTime(pl.opts.Epoch))
+		}
+	}
+	return b.solveResult(ctx, llb.Scratch().File(fa, llb.WithCustomName("vulnerability check: vex.json and vulns.txt per platform")))
+}
+
+// mkdir adds dir to fa (nil: a new action).
+func mkdir(fa *llb.FileAction, dir string, epoch time.Time) *llb.FileAction {
+	if fa == nil {
+		return llb.Mkdir(dir, 0o755, llb.WithCreatedTime(epoch))
+	}
+	return fa.Mkdir(dir, 0o755, llb.WithCreatedTime(epoch))
 }
 
 // profiles builds t's profiles output: the seccomp and AppArmor profiles

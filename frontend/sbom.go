@@ -5,6 +5,7 @@ import (
 	"debug/buildinfo"
 	"io"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/pkg/errors"
 
 	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
 )
 
 // sbomFile is where the SPDX document sits in its attestation state.
@@ -98,4 +100,51 @@ func (r *refReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// vexFile is where the OpenVEX document sits in its attestation state.
+const vexFile = "/vex.json"
+
+// vexRequested reports whether the build asks for attestations that the
+// VEX documents go with: an SBOM (--sbom=true) or one of their own
+// (--attest type=vex).
+func (b *builder) vexRequested() bool {
+	if b.bc.SBOM != nil {
+		return true
+	}
+	v, ok := b.bc.BuildOpts().Opts["attest:vex"]
+	return ok && !strings.Contains(v, "disabled=true")
+}
+
+// attachVEX adds to every platform whose binary was checked its OpenVEX
+// document, as an in-toto attestation of predicate type OpenVEX, beside
+// the SBOM.
+func (b *builder) attachVEX(ctx context.Context, rb *dockerui.ResultBuilder, vc *vulnChecks) error {
+	if vc == nil || vc.db == nil {
+		return nil
+	}
+	return rb.EachPlatform(ctx, func(ctx context.Context, id string, p ocispecs.Platform) error {
+		for i, r := range vc.results {
+			if platforms.FormatAll(platforms.Normalize(r.Platform)) != id {
+				continue
+			}
+			doc, err := b.vexDocument(vc, i)
+			if err != nil || doc == nil {
+				return err
+			}
+			st := llb.Scratch().File(llb.Mkfile(vexFile, 0o644, doc, llb.WithCreatedTime(b.vexTime(vc))),
+				llb.WithCustomName("["+id+"] OpenVEX document of the vulnerability check"))
+			ref, err := b.solve(ctx, st, p)
+			if err != nil {
+				return err
+			}
+			rb.AddAttestation(id, result.Attestation[client.Reference]{
+				Kind:   gwpb.AttestationKind_InToto,
+				Ref:    ref,
+				Path:   vexFile,
+				InToto: result.InTotoAttestation{PredicateType: security.OpenVEXPredicate},
+			})
+		}
+		return nil
+	})
 }

@@ -35,6 +35,9 @@ type Result struct {
 	LeftOut *llb.State
 
 	opts *Options
+	// mods is the go mod download step, which the vulnerability check
+	// runs on.
+	mods downloaded
 }
 
 // Build returns what the result of target t (expanded for p with
@@ -51,7 +54,7 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
-		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o}
+		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o, mods: mods}
 	if goBuildReports(o, t) {
 		r.LeftOut = &goOut
 	}

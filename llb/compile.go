@@ -78,6 +78,11 @@ type Options struct {
 	// CC is, by platform (PlatformString), the C compiler of targets
 	// with build.cgo (FindCC).
 	CC map[string]*CCompiler
+	// VulnSources is the security.SourceDigest of the module's own code,
+	// under which go build keeps its files for the vulnerability check
+	// (vulns.go); empty when the frontend could not read them, and the
+	// check then mounts the build context.
+	VulnSources string
 	// NoCache runs go mod download and go build again (--no-cache). Only
 	// these steps are marked: BuildKit merges identical steps of concurrent
 	// builds, so marking the shared toolchain image would make every other
@@ -303,7 +308,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
 	reports := goBuildReports(in, t)
-	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports {
+	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports || in.keepsSources(t) {
 		step := &gostep.Build{Command: args}
 		if mods.modules != nil {
 			step.Modules = moduleLayerDir
@@ -327,6 +332,10 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		}
 		if derives(in, t) {
 			step.Derive, step.Binary = path.Join(outDir, DerivedDir, DerivedFile), path.Join(outDir, binary)
+		}
+		if in.keepsSources(t) {
+			step.Sources, step.SourcesKey = path.Join(vulnSourcesDir, in.VulnSources), path.Join(outDir, VulnKeyFile)
+			opts = append(opts, in.vulnSourcesCache())
 		}
 		var mount llb.RunOption
 		args, mount = in.goStep(step)

@@ -8,7 +8,7 @@ if [[ -f $state/podman/storage.conf ]] && command -v podman >/dev/null; then
   CONTAINERS_STORAGE_CONF=$state/podman/storage.conf CONTAINERS_CONF=$state/podman/containers.conf \
     podman rm --all --force --time 2 >/dev/null 2>&1 || true
 fi
-for name in dockerd buildkitd buildkitd-bench buildkitd-empty registry; do
+for name in dockerd buildkitd buildkitd-bench buildkitd-empty registry vulndb; do
   f="$state/$name.pid"
   [[ -f $f ]] || continue
   pid=$(cat "$f")

@@ -5,6 +5,8 @@
 //	testbed registry -addr 127.0.0.1:5000 -dir DIR
 //	testbed push-toolchain -registry 127.0.0.1:5000 [DEBIAN.tar.gz ZIG.tar.gz]
 //	testbed run -oci out.tar -platform linux/arm64 [-- args...]
+//	testbed vulndb -version V -out DIR
+//	testbed serve-vulndb -addr 127.0.0.1:5001 -dir DIR
 package main
 
 import (
@@ -38,6 +40,18 @@ func main() {
 		platform := fs.String("platform", "linux/amd64", "image platform to run")
 		_ = fs.Parse(os.Args[2:])
 		err = runImage(*layout, *platform, fs.Args())
+	case "vulndb":
+		fs := flag.NewFlagSet("vulndb", flag.ExitOnError)
+		version := fs.String("version", "", "version of golang.org/x/vulndb")
+		out := fs.String("out", "", "directory to write the database to")
+		_ = fs.Parse(os.Args[2:])
+		err = makeVulnDB(*version, *out)
+	case "serve-vulndb":
+		fs := flag.NewFlagSet("serve-vulndb", flag.ExitOnError)
+		addr := fs.String("addr", "127.0.0.1:5001", "listen address")
+		dir := fs.String("dir", "", "the database, as vulndb wrote it")
+		_ = fs.Parse(os.Args[2:])
+		err = serveVulnDB(*addr, *dir)
 	default:
 		usage()
 	}
@@ -48,6 +62,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: testbed registry|push-toolchain|run [flags]")
+	fmt.Fprintln(os.Stderr, "usage: testbed registry|push-toolchain|run|vulndb|serve-vulndb [flags]")
 	os.Exit(2)
 }

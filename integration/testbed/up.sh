@@ -3,6 +3,8 @@
 #   - Debian packages (runc, busybox-static, qemu-user-static) and binfmt;
 #   - buildkitd, buildctl and docker-buildx built from go.mod's versions (cached);
 #   - a loopback registry that stands in for Docker Hub (buildkitd mirror);
+#   - the Go vulnerability database, made from golang.org/x/vulndb's OSV
+#     entries and served on loopback in place of https://vuln.go.dev;
 #   - a golang:<version>-alpine image made from this machine's Go, pushed there,
 #     and two cgo toolchains with that Go (cgo-rootfs.sh): Debian bookworm
 #     with its cross gcc and musl packages, and the Alpine-shaped image with zig;
@@ -67,6 +69,18 @@ wait_for() {
 
 start registry "$state/registry.pid" "$bin/slimfile-testbed" registry -addr "$registry" -dir "$cache/registry"
 wait_for registry curl -fsS "http://$registry/v2/"
+
+# The Go vulnerability database, made from the OSV entries of the module
+# golang.org/x/vulndb at the version of versions, served on loopback in
+# place of https://vuln.go.dev (--build-arg SLIMFILE_VULNDB=...), and as a
+# directory for --build-context govulndb=...
+vulndb_version=$(sed -n 's/^vulndb_version=//p' "$root/integration/testbed/versions")
+vulndb="$cache/vulndb/$vulndb_version"
+vulndb_addr=${SLIMFILE_VULNDB_ADDR:-127.0.0.1:5001}
+log "vulnerability database golang.org/x/vulndb@$vulndb_version"
+"$bin/slimfile-testbed" vulndb -version "$vulndb_version" -out "$vulndb"
+start vulndb "$state/vulndb.pid" "$bin/slimfile-testbed" serve-vulndb -addr "$vulndb_addr" -dir "$vulndb"
+wait_for vulndb curl -fsS "http://$vulndb_addr/index/db.json.gz" -o /dev/null
 
 log "toolchain images golang:$(go env GOVERSION | sed 's/^go//')-alpine and the cgo toolchains (Debian's cross gcc and musl, zig)"
 mapfile -t cgo_layers < <("$root/integration/testbed/cgo-rootfs.sh")
@@ -241,6 +255,8 @@ export SLIMFILE_BENCH_BUILDX_BUILDER=slimfile-bench
 export SLIMFILE_EMPTY_BUILDKIT_HOST="unix://$esock"
 export SLIMFILE_EMPTY_BUILDX_BUILDER=slimfile-empty
 export SLIMFILE_UPX_DIR="$upx"
+export SLIMFILE_VULNDB_URL="http://$vulndb_addr"
+export SLIMFILE_VULNDB_DIR="$vulndb/db"
 export SLIMFILE_DOCKER_HOST="unix://$dsock"
 export SLIMFILE_DOCKER_CONTEXT=slimfile-engine
 export CONTAINERS_REGISTRIES_CONF="$pconf/registries.conf"

@@ -26,33 +26,31 @@ const keepMax = 8
 // (assets, say) is not copied, and the check then reads the context.
 const maxSourceBytes = 256 << 20
 
-// keepSources copies the module's files (the working directory, without
-// its dot-directories) into dir unless it exists, and writes dir's name
-// to key. Failures only warn: the check then finds no sources and the
+// keepSources copies the module's files (src, without its
+// dot-directories) into dir unless it exists, and, with key, writes dir's
+// name there. Failures only warn: the check then finds no sources and the
 // frontend runs it on the build context instead.
-func keepSources(dir, key string) {
-	if err := writeFile(key, []byte(filepath.Base(dir)+"\n")); err != nil {
-		fmt.Fprintf(os.Stderr, "slimfile-go: %v\n", err)
-		return
+func keepSources(src, dir, key string) {
+	if key != "" {
+		if err := writeFile(key, []byte(filepath.Base(dir)+"\n")); err != nil {
+			fmt.Fprintf(os.Stderr, "slimfile-go: %v\n", err)
+			return
+		}
 	}
-	if err := copySources(dir); err != nil {
+	if err := copySources(src, dir); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: keeping the sources for the vulnerability check: %v\n", err)
 	}
 }
 
-func copySources(dir string) error {
+func copySources(src, dir string) error {
 	now := time.Now()
 	if _, err := os.Stat(dir); err == nil {
 		return os.Chtimes(dir, now, now) // the newest again
 	}
-	src, err := os.Getwd()
-	if err != nil {
-		return err
-	}
 	tmp := fmt.Sprintf("%s.tmp-%d", dir, os.Getpid())
 	defer os.RemoveAll(tmp)
 	var total int64
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func build(c *gostep.Build) error {
 	}
 	cf.report(rest)
 	if c.Sources != "" {
-		keepSources(c.Sources, c.SourcesKey)
+		keepSources(".", c.Sources, c.SourcesKey)
 	}
 	if c.Derive != "" {
 		return derive(c.Derive, c.Binary)

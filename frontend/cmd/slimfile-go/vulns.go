@@ -26,8 +26,15 @@ import (
 // it found as a security.VulnReport. A check that cannot run fails the
 // step, which BuildKit then does not cache.
 func vulns(c *gostep.Vulns) error {
+	if _, err := os.Stat(c.Dir); err != nil {
+		fmt.Printf("no sources to check at %s: the frontend checks the build context instead\n", c.Dir)
+		os.Exit(gostep.NoSources)
+	}
 	if c.Modules != "" {
 		seedModules(c.Modules)
+	}
+	if c.Sources != "" {
+		keepSources(c.Dir, c.Sources, "")
 	}
 	args := []string{"-db", "file://" + c.DB, "-format", "json", "-C", c.Dir}
 	if c.Tags != "" {
@@ -60,8 +67,8 @@ func vulns(c *gostep.Vulns) error {
 	for _, v := range r.Vulns {
 		counts[v.Level]++
 	}
-	fmt.Printf("%s in %.1fs, database %s of %s, Go %s: %d called, %d imported but not called, %d in required modules only\n",
-		r.Scanner, time.Since(start).Seconds(), r.DB, r.DBModified.Format(time.DateOnly), r.GoVersion,
+	fmt.Printf("%s in %.1fs, database of %s, Go %s: %d called, %d imported but not called, %d in required modules only\n",
+		r.Scanner, time.Since(start).Seconds(), r.DBModified.Format(time.DateOnly), strings.TrimPrefix(r.GoVersion, "go"),
 		counts[security.LevelCalled], counts[security.LevelImported], counts[security.LevelRequired])
 	for _, v := range r.Called() {
 		fmt.Printf("%s %s@%s (fixed in %s): %s\n", v.ID, v.Module, v.Version, orNone(v.Fixed), v.CallPath())
@@ -157,9 +164,8 @@ func readGovulncheck(r io.Reader, dir string) (*security.VulnReport, error) {
 			addFinding(found, m.Finding, dir)
 		}
 	}
-	if rep.Scanner == "" || rep.Scanner == "govulncheck" {
-		rep.Scanner = "govulncheck " + vulnVersion()
-	}
+	// The scanner names itself after this program; it is govulncheck.
+	rep.Scanner = "govulncheck " + vulnVersion()
 	if len(rep.Modules) > 0 {
 		rep.Module = rep.Modules[0].Path
 	}
@@ -245,8 +251,12 @@ func frameOf(g gvFrame, dir string) security.Frame {
 			break
 		}
 	}
-	if i := strings.Index(name, "/src/"); i >= 0 && g.Module == "stdlib" {
-		name = name[i+len("/src/"):]
+	if g.Module == "stdlib" {
+		// Under GOROOT/src, which govulncheck may give as src/...
+		if i := strings.Index(name, "/src/"); i >= 0 {
+			name = name[i+len("/src/"):]
+		}
+		name = strings.TrimPrefix(name, "src/")
 	}
 	f.File = name
 	return f
