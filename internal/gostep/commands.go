@@ -140,12 +140,16 @@ func (c *VulnDB) check() error { return errors.Join(need(c.In, "-in"), need(c.Ou
 
 // Vulns runs govulncheck in source mode on Packages of the module in Dir
 // against the database DB (as VulnDB wrote it), with build tags Tags, and
-// writes what it found to Out (a VulnReport). Modules, as for Build,
-// fills the module cache first.
+// writes what it found to Out (a VulnReport); without Dir, it exits with
+// NoSources. Modules, as for Build, fills the module cache first; Sources,
+// as for Build, keeps the module's files for the next check.
 type Vulns struct {
-	DB, Out, Dir, Modules, Tags string
-	Packages                    []string
+	DB, Out, Dir, Modules, Tags, Sources string
+	Packages                             []string
 }
+
+// NoSources is the exit status of Vulns when its Dir does not exist.
+const NoSources = 42
 
 func (*Vulns) Name() string       { return "vulns" }
 func (*Vulns) command() *[]string { return nil }
@@ -156,6 +160,7 @@ func (c *Vulns) fields() []field {
 		{"dir", "the module's directory", &c.Dir},
 		{"modules", "the module layer to fill GOMODCACHE from", &c.Modules},
 		{"tags", "build tags, comma-separated", &c.Tags},
+		{"sources", "the directory to keep the module's files in for the next check", &c.Sources},
 		{"package", "a main package to check (repeated)", &c.Packages},
 	}
 }

@@ -24,8 +24,8 @@ func osv(id, introduced, pkg string, syms ...string) string {
 		"schema_version": "1.3.1", "id": id, "modified": "2026-11-01T00:00:00Z", "published": "2026-11-01T00:00:00Z",
 		"aliases": []string{"CVE-2099-" + id[len(id)-4:]}, "summary": "a flaw in " + pkg,
 		"affected": []any{map[string]any{
-			"package": map[string]any{"name": "example.com/dep", "ecosystem": "Go"},
-			"ranges":  []any{map[string]any{"type": "SEMVER", "events": []any{map[string]any{"introduced": introduced}, map[string]any{"fixed": "1.1.0"}}}},
+			"package":            map[string]any{"name": "example.com/dep", "ecosystem": "Go"},
+			"ranges":             []any{map[string]any{"type": "SEMVER", "events": []any{map[string]any{"introduced": introduced}, map[string]any{"fixed": "1.1.0"}}}},
 			"ecosystem_specific": map[string]any{"imports": []any{map[string]any{"path": pkg, "symbols": syms}}},
 		}},
 	}
