@@ -2,6 +2,9 @@ package frontend
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -40,16 +43,37 @@ func (b *builder) locate(rs ...spec.Range) llb.ConstraintsOpt {
 
 // warn shows a build warning pointing at the Slimfile range r.
 func (b *builder) warn(ctx context.Context, r spec.Range, msg string) {
-	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}})
+	b.warnDetail(ctx, r, msg)
 }
 
 // warnDetail is warn with lines of detail, which buildx shows below it.
+// A BuildKit without warnings (Docker Engine 20.10's, which the docker
+// driver of buildx uses) refuses them: there, each is the name of a step
+// of its own, which the progress shows.
 func (b *builder) warnDetail(ctx context.Context, r spec.Range, msg string, detail ...string) {
 	var dt [][]byte
 	for _, d := range detail {
 		dt = append(dt, []byte(d))
 	}
-	b.src.Warn(ctx, msg, client.WarnOpts{Range: []*pb.Range{pbRange(r)}, Detail: dt})
+	opts := client.WarnOpts{Level: 1, Range: []*pb.Range{pbRange(r)}, Detail: dt}
+	if sm := b.src.SourceMap; sm != nil {
+		opts.SourceInfo = &pb.SourceInfo{Data: sm.Data, Filename: sm.Filename, Language: sm.Language}
+		if sm.Definition != nil {
+			opts.SourceInfo.Definition = sm.Definition.ToPB()
+		}
+	}
+	if err := b.c.Warn(ctx, "", msg, opts); err == nil {
+		return
+	}
+	name := fmt.Sprintf("WARNING %s:%d: %s", b.src.Filename, r.Line, msg)
+	if len(detail) > 0 {
+		name += " (" + strings.Join(detail, "; ") + ")"
+	}
+	st := llb.Scratch().File(llb.Mkfile("/warning", 0o644, []byte(name)), llb.WithCustomName(name))
+	// Evaluated: that BuildKit shows no step it was not asked to run.
+	if _, err := b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true); err != nil {
+		fmt.Fprintf(os.Stderr, "slimfile: %s\n", name)
+	}
 }
 
 // at ties err to the Slimfile value at r: the build's error shows that

@@ -96,8 +96,10 @@ func (b *builder) resolveVulnDB(ctx context.Context, frontend *llb.State) (*sllb
 		var dt []byte
 		if dt, err = ref.ReadFile(ctx, client.ReadRequest{Filename: security.VulnDBInfoFile}); err == nil {
 			var info security.VulnDBInfo
-			if err = json.Unmarshal(dt, &info); err == nil {
+			if err = json.Unmarshal(dt, &info); err == nil && info.Error == "" {
 				return &sllb.VulnDB{State: st, Info: &info}, ref, nil
+			} else if err == nil {
+				err = errors.New(info.Error)
 			}
 		}
 	}
@@ -285,6 +287,9 @@ func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, force bool) err
 		}
 		b.warn(ctx, vulnsAt(t), "security.vulns: the vulnerability check was skipped: "+vc.dbErr.Error())
 		return nil
+	}
+	for _, p := range vc.db.Info.Skipped {
+		b.warn(ctx, vulnsAt(t), fmt.Sprintf("security.vulns: the vulnerability database (%s) has an entry that cannot be read, %s (%s): it was left out of the check, and the rest checked", vc.db.Info.Source, p.Name, p.Error))
 	}
 	if err := b.checkIgnoredIDs(ctx, vc); err != nil {
 		return err

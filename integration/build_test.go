@@ -19,7 +19,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slimfile/slimfile/integration/oci"
-	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/internal/zoneinfo"
 )
 
 // The image holds exactly these paths: no shell, no toolchain, nothing else.
@@ -95,7 +95,7 @@ func TestExampleHello(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repacked, err := sllb.RepackZoneinfo(goZones)
+	repacked, err := zoneinfo.Repack(goZones)
 	if err != nil {
 		t.Fatal(err)
 	}

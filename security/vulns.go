@@ -181,6 +181,9 @@ type VulnDBInfo struct {
 	// Entries is how many entries were read; Skipped those left out.
 	Entries int             `json:"entries"`
 	Skipped []VulnDBProblem `json:"skipped,omitempty"`
+	// Error says why the database cannot be used at all: it is not in the
+	// layout, or no entry can be read.
+	Error string `json:"error,omitempty"`
 }
 
 // VulnDBProblem is an entry of the database the check cannot read.

@@ -53,19 +53,42 @@ type dbFile struct {
 	data []byte
 }
 
+// vulnDB checks the database c.In. What it cannot use is said in the
+// summary (security.VulnDBInfo.Error), for the frontend to report at the
+// Slimfile's line or naming the context, rather than in a failed step,
+// whose output a cached build would not show: the same database gives the
+// same answer.
 func vulnDB(c *gostep.VulnDB) error {
 	source := c.Source
 	if source == "" {
 		source = c.In
 	}
+	info := security.VulnDBInfo{Source: source}
+	if err := checkVulnDB(c, &info); err != nil {
+		info.Error = err.Error()
+		fmt.Printf("vulnerability database %s: %v\n", source, err)
+	}
+	dt, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(c.Out, security.VulnDBInfoFile), dt)
+}
+
+// checkVulnDB reads the database of c into c.Out and info.
+func checkVulnDB(c *gostep.VulnDB, info *security.VulnDBInfo) error {
 	files, err := readDB(c.In)
 	if err != nil {
-		return fmt.Errorf("the vulnerability database %s: %w", source, err)
+		return err
 	}
-	info := security.VulnDBInfo{Source: source}
 	var entries []osvEntry
 	var ids []string
+	seen := map[string]bool{}
 	for _, f := range files {
+		if seen[f.name] {
+			continue // an entry given as .json and as .json.gz
+		}
+		seen[f.name] = true
 		if f.name == "index/db.json" {
 			var meta struct {
 				Modified time.Time `json:"modified"`
@@ -90,7 +113,7 @@ func vulnDB(c *gostep.VulnDB) error {
 		ids = append(ids, strings.Join(append([]string{e.ID}, e.Aliases...), " "))
 	}
 	if len(entries) == 0 {
-		return fmt.Errorf("the vulnerability database %s has no entry that can be read (%d skipped): give a database in the layout of https://go.dev/security/vuln/database", source, len(info.Skipped))
+		return fmt.Errorf("it has no entry that can be read (%d left out): give a database in the layout of https://go.dev/security/vuln/database", len(info.Skipped))
 	}
 	info.Entries = len(entries)
 	for _, e := range entries {
@@ -105,15 +128,11 @@ func vulnDB(c *gostep.VulnDB) error {
 	if err := writeFile(filepath.Join(c.Out, security.VulnDBIDsFile), []byte(strings.Join(ids, "\n")+"\n")); err != nil {
 		return err
 	}
-	dt, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("vulnerability database %s: %d entries, modified %s\n", source, info.Entries, info.Modified.Format(time.RFC3339))
+	fmt.Printf("vulnerability database %s: %d entries, modified %s\n", info.Source, info.Entries, info.Modified.Format(time.RFC3339))
 	for _, p := range info.Skipped {
 		fmt.Printf("left out %s: %s\n", p.Name, p.Error)
 	}
-	return writeFile(filepath.Join(c.Out, security.VulnDBInfoFile), dt)
+	return nil
 }
 
 // readEntry checks that data is the OSV entry id.
@@ -161,6 +180,9 @@ func readDB(in string) ([]dbFile, error) {
 	return nil, fmt.Errorf("is not in the layout of the Go vulnerability database (index/db.json, index/modules.json, ID/<id>.json) nor its vulndb.zip; it holds: %s", strings.Join(names, ", "))
 }
 
+// readDir reads a database directory; a file it has both as .json and
+// as .json.gz (as a copy of the served files may) is read once, from the
+// .json.
 func readDir(in string) ([]dbFile, error) {
 	var files []dbFile
 	err := filepath.WalkDir(in, func(p string, d fs.DirEntry, err error) error {
@@ -168,11 +190,17 @@ func readDir(in string) ([]dbFile, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(in, p)
+		rel = filepath.ToSlash(rel)
+		if n, gz := strings.CutSuffix(rel, ".gz"); gz {
+			if _, err := os.Stat(filepath.Join(in, filepath.FromSlash(n))); err == nil {
+				return nil
+			}
+		}
 		dt, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		f, err := dbEntry(filepath.ToSlash(rel), dt)
+		f, err := dbEntry(rel, dt)
 		if err == nil {
 			files = append(files, f)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -45,6 +46,12 @@ func vulnDBDir(t *testing.T) string {
 	write(t, filepath.Join(dir, "ID", "GO-2099-0003.json"), osv("GO-2099-0003", "0", "example.com/dep/sub", "Sub"))
 	write(t, filepath.Join(dir, "ID", "GO-2099-0004.json"), osv("GO-2099-0004", "1.0.1", "example.com/dep", "Bad"))
 	write(t, filepath.Join(dir, "ID", "GO-2099-9999.json"), `{"id": "GO-2099-9999", "affected": [`)
+	// A copy of the served files has each entry gzipped as well.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(osv("GO-2099-0001", "0", "example.com/dep", "Bad")))
+	zw.Close()
+	write(t, filepath.Join(dir, "ID", "GO-2099-0001.json.gz"), gz.String())
 	return dir
 }
 
@@ -95,11 +102,16 @@ func TestVulnDB(t *testing.T) {
 			}
 		})
 	}
-	bad := t.TempDir()
+	bad, out := t.TempDir(), t.TempDir()
 	write(t, filepath.Join(bad, "README"), "not a database")
-	if err := vulnDB(&gostep.VulnDB{In: bad, Out: t.TempDir(), Source: "the govulndb build context"}); err == nil ||
-		!strings.Contains(err.Error(), "the govulndb build context") || !strings.Contains(err.Error(), "is not in the layout") || !strings.Contains(err.Error(), "README") {
-		t.Errorf("a directory that is no database: %v", err)
+	if err := vulnDB(&gostep.VulnDB{In: bad, Out: out, Source: "the govulndb build context"}); err != nil {
+		t.Fatal(err)
+	}
+	var info security.VulnDBInfo
+	dt, _ := os.ReadFile(filepath.Join(out, security.VulnDBInfoFile))
+	json.Unmarshal(dt, &info)
+	if !strings.Contains(info.Error, "is not in the layout") || !strings.Contains(info.Error, "README") || info.Source != "the govulndb build context" {
+		t.Errorf("a directory that is no database: %+v", info)
 	}
 }
 
