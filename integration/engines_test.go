@@ -9,6 +9,7 @@ package integration
 // runtime calls between loading it and the execve of the program.
 
 import (
+	"archive/tar"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -199,6 +200,11 @@ func TestDockerDriverBuild(t *testing.T) {
 	}
 	runs := func(t *testing.T) {
 		t.Helper()
+		// Docker Engine 20.10's BuildKit drops the sticky bit of a copy's
+		// mode: the image's /tmp must still be 1777.
+		if mode := savedMode(t, d, tag, "tmp/"); mode != 0o1777 {
+			t.Errorf("/tmp of the image the docker driver built is %o, want 1777", mode)
+		}
 		label, err := d.Run("image", "inspect", "-f", `{{index .Config.Labels "`+oci.SeccompLabel+`"}}`, tag)
 		if err != nil || !strings.Contains(label, "defaultAction") {
 			t.Errorf("the loaded image has no seccomp label: %q %v", label, err)
@@ -334,4 +340,45 @@ func TestPodmanAppliesImageLabel(t *testing.T) {
 			})
 		}
 	}
+}
+
+// savedMode is the mode (permission, setuid, setgid and sticky bits) of
+// the entry name of the image tag's layers, as docker save writes them,
+// the last layer that has it winning.
+func savedMode(t *testing.T, d *oci.Engine, tag, name string) int64 {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "saved.tar")
+	if _, err := d.Run("save", "-o", out, tag); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mode := int64(-1)
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if !strings.HasSuffix(h.Name, ".tar") {
+			continue
+		}
+		lr := tar.NewReader(tr)
+		for {
+			lh, err := lr.Next()
+			if err != nil {
+				break
+			}
+			if lh.Name == name {
+				mode = lh.Mode & 0o7777
+			}
+		}
+	}
+	if mode < 0 {
+		t.Fatalf("no %s in the saved image %s", name, tag)
+	}
+	return mode
 }

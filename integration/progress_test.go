@@ -227,11 +227,15 @@ func (p *progress) logs(prefix string) string {
 	return b.String()
 }
 
-// failed is the steps that ended in an error (canceled ones too).
+// failed is the steps that ended in an error (canceled ones too), but
+// the fetch of the default vulnerability database, https://vuln.go.dev,
+// which the test bed cannot reach, as an air-gapped builder cannot: the
+// build then warns that the check was skipped (TestVulnsNoDatabase), and
+// the tests of the check point the database at the test bed's copy.
 func (p *progress) failed() []*step {
 	var out []*step
 	for _, s := range p.steps {
-		if s.err != "" {
+		if s.err != "" && !strings.HasPrefix(s.name, "fetch the Go vulnerability database https://vuln.go.dev/") {
 			out = append(out, s)
 		}
 	}

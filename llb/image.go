@@ -12,6 +12,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/slimfile/slimfile/internal/gostep"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -53,12 +54,11 @@ func applyStages(in *Options, st llb.State, stages []stage) llb.State {
 }
 
 func runtimeStages(in *Options, t *spec.Target) []stage {
-	// Mkdir masks modes to 0777; a copy keeps the sticky bit of /tmp.
 	skel := llb.Scratch().File(llb.Mkdir("/d", 0o755), llb.WithCustomName("skeleton"))
 	fa := llb.Mkdir("/etc", 0o755).
 		Mkfile("/etc/passwd", 0o644, []byte(passwd)).
 		Mkfile("/etc/group", 0o644, []byte(group)).
-		Copy(skel, "/d", "/tmp", &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o1777}}).
+		Copy(tmpDir(in, skel), "/d", "/tmp", tmpCopyInfo(in)).
 		Mkdir("/home", 0o755).
 		Copy(skel, "/d", nonrootHome, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o700},
 			ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: NonrootUID}, Group: &llb.UserOpt{UID: NonrootUID}}})
@@ -80,6 +80,32 @@ func runtimeStages(in *Options, t *spec.Target) []stage {
 		stages = append(stages, stage{llb.Scratch().File(fa, llb.WithCustomName("stage time zones")), "time zones: " + ZoneinfoZip})
 	}
 	return stages
+}
+
+// tmpDir is the source of /tmp, mode 1777. Mkdir masks modes to 0777, and
+// the BuildKit of Docker Engine 20.10 (the docker driver's) drops the
+// sticky bit of a copy's mode too, leaving /tmp writable and deletable by
+// anyone: with the frontend's image, a step of its step program makes the
+// directory, which any BuildKit copies with its mode. Without it, a copy
+// sets the mode, which current BuildKits keep.
+func tmpDir(in *Options, skel llb.State) llb.State {
+	if in.Frontend == nil {
+		return skel
+	}
+	run := in.Frontend.Run(
+		llb.Args(append([]string{gostep.Program}, gostep.Argv(&gostep.Tmp{Dir: "/out/d"})...)),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomName("skeleton: /tmp, mode 1777"),
+	)
+	return run.AddMount("/out", llb.Scratch())
+}
+
+// tmpCopyInfo copies tmpDir: with its own mode when the step made it.
+func tmpCopyInfo(in *Options) *llb.CopyInfo {
+	if in.Frontend == nil {
+		return &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o1777}}
+	}
+	return &llb.CopyInfo{}
 }
 
 // pinnedCopy copies the whole of stage onto a state with every timestamp

@@ -119,6 +119,18 @@ func (c *Zoneinfo) fields() []field {
 }
 func (c *Zoneinfo) check() error { return errors.Join(need(c.In, "-in"), need(c.Out, "-out")) }
 
+// Tmp makes the directory Dir with mode 1777, for the image's /tmp.
+type Tmp struct {
+	Dir string
+}
+
+func (*Tmp) Name() string       { return "tmp" }
+func (*Tmp) command() *[]string { return nil }
+func (c *Tmp) fields() []field {
+	return []field{{"dir", "the directory to make, mode 1777", &c.Dir}}
+}
+func (c *Tmp) check() error { return need(c.Dir, "-dir") }
+
 // VulnDB checks a Go vulnerability database In (its directory layout, or a
 // directory holding its vulndb.zip) and writes it to Out in the directory
 // layout, without the entries it cannot read, with a summary of what it

@@ -77,6 +77,7 @@ var commands = []func() Command{
 	func() Command { return &CacheProg{} },
 	func() Command { return &Build{} },
 	func() Command { return &Zoneinfo{} },
+	func() Command { return &Tmp{} },
 	func() Command { return &VulnDB{} },
 	func() Command { return &Vulns{} },
 }

@@ -57,6 +57,12 @@ func run(args []string) error {
 		return build(c)
 	case *gostep.Zoneinfo:
 		return repackZoneinfo(c.In, c.Out)
+	case *gostep.Tmp:
+		// The umask would clear bits of Mkdir's mode; Chmod sets them all.
+		if err := os.Mkdir(c.Dir, 0o700); err != nil {
+			return err
+		}
+		return os.Chmod(c.Dir, 0o777|os.ModeSticky)
 	case *gostep.VulnDB:
 		return vulnDB(c)
 	case *gostep.Vulns:
