@@ -103,6 +103,9 @@ var outputKinds = []*outputKind{
 	{"vulns", func(*spec.Target) string {
 		return "the vulnerability check: an OpenVEX document and a summary, a directory per platform"
 	}, (*builder).vulns},
+	{"report", func(*spec.Target) string {
+		return "what the image holds, byte by byte: report.html, report.svg and report.json, a directory per platform"
+	}, (*builder).report},
 }
 
 // imageKind is the output a bare target name (and no --target) selects.

@@ -43,6 +43,8 @@ func TestSelectOutput(t *testing.T) {
 		{multi, "api.profiles", "api", "profiles"},
 		{single, "vulns", "default", "vulns"},
 		{multi, "worker.vulns", "worker", "vulns"},
+		{single, "report", "default", "report"},
+		{multi, "api.report", "api", "report"},
 	} {
 		o, err := selectOutput(c.f, c.name)
 		if err != nil || o.target.Name != c.target || o.kind.name != c.kind {
@@ -50,7 +52,7 @@ func TestSelectOutput(t *testing.T) {
 		}
 	}
 	_, err := selectOutput(multi, "binaries")
-	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, api.vulns, worker, worker.binaries, worker.profiles, worker.vulns") {
+	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, api.vulns, api.report, worker, worker.binaries, worker.profiles, worker.vulns, worker.report") {
 		t.Errorf("selectOutput(binaries) of a Slimfile with targets: %v", err)
 	}
 }
@@ -73,7 +75,7 @@ func TestListTargets(t *testing.T) {
 			t.Errorf("%s: location %v", tg.Name, tg.Location)
 		}
 	}
-	if want := []string{"api", "api.binaries", "api.profiles", "api.vulns", "worker", "worker.binaries", "worker.profiles", "worker.vulns"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"api", "api.binaries", "api.profiles", "api.vulns", "api.report", "worker", "worker.binaries", "worker.profiles", "worker.vulns", "worker.report"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("targets %v, want %v", names, want)
 	}
 	if d := l.Targets[len(outputKinds)].Description; d != "image of ./cmd/worker" {
@@ -142,5 +144,24 @@ func TestManifestAnnotations(t *testing.T) {
 	}
 	if want := map[string]string{"annotation-manifest.org.example.arch": "arm64"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("one platform: %v, want %v", got, want)
+	}
+}
+
+// TestOutputKindsAreTheContracts: the outputs the frontend builds beside
+// the image are the ones spec.Outputs lists (and docs/reference.md with
+// it), in the same order.
+func TestOutputKindsAreTheContracts(t *testing.T) {
+	var kinds, outputs []string
+	for _, k := range outputKinds[1:] {
+		kinds = append(kinds, k.name)
+	}
+	for _, o := range spec.Outputs {
+		outputs = append(outputs, o.Name)
+	}
+	if !reflect.DeepEqual(kinds, outputs) {
+		t.Errorf("output kinds %q, spec.Outputs %q", kinds, outputs)
+	}
+	if outputKinds[0] != imageKind {
+		t.Error("the first output kind is not the image")
 	}
 }

@@ -35,15 +35,18 @@ type earlyRead struct {
 // it failed, which is never an error of the build (the module may be
 // elsewhere, the context not a local directory).
 func startEarlyRead(ctx context.Context, c client.Client) func() *earlyRead {
-	ch := make(chan *earlyRead, 1)
-	go func() {
-		var r *earlyRead
-		defer func() { ch <- r }()
-		var err error // a read that failed (nil): the build reads again
-		defer recovered(&err)
+	var r *earlyRead
+	// A read that failed or panicked leaves nil: the build reads again.
+	wait := spawn(func() error {
 		r = readEarly(ctx, c)
-	}()
-	return sync.OnceValue(func() *earlyRead { return <-ch })
+		return nil
+	})
+	return sync.OnceValue(func() *earlyRead {
+		if wait() != nil {
+			return nil
+		}
+		return r
+	})
 }
 
 func readEarly(ctx context.Context, c client.Client) *earlyRead {

@@ -24,6 +24,24 @@ func recovered(err *error) {
 	}
 }
 
+// spawn runs fn in a goroutine of its own and returns a function that
+// waits for it and returns its error: a panic in fn becomes that error
+// (recovered), never a crash of the frontend. Every goroutine of the
+// frontend is started here (TestGoroutinesRecover).
+func spawn(fn func() error) (wait func() error) {
+	done := make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		defer recovered(&err)
+		err = fn()
+	}()
+	return func() error {
+		<-done
+		return err
+	}
+}
+
 // sourceError attaches each spec error's Slimfile range as a BuildKit
 // source location, so buildctl and buildx print the offending lines; an
 // error a value caused (spec.ValueError) gets that value's range.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -25,15 +24,13 @@ type moduleFiles struct {
 func readModuleFiles(ctx context.Context, ref client.Reference, dir string) moduleFiles {
 	paths := modPaths(dir)
 	var m moduleFiles
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wait := spawn(func() error {
 		_, err := ref.StatFile(ctx, client.StatRequest{Path: paths[1]})
 		m.hasSum = err == nil
-	}()
+		return nil
+	})
 	m.mod, m.modErr = dockerui.ReadFile(ctx, ref, paths[0])
-	wg.Wait()
+	wait()
 	return m
 }
 

@@ -77,7 +77,8 @@ func (s *sourceTree) dir(dir string) *treeDir {
 				continue
 			}
 			d.entries = append(d.entries, e)
-			eg.Go(func() error {
+			eg.Go(func() (err error) {
+				defer recovered(&err)
 				s.limit <- struct{}{}
 				defer func() { <-s.limit }()
 				dt, err := s.readFile(path.Join(dir, name))
@@ -231,24 +232,25 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 	}
 	lists := make([][]string, len(ps))
 	walked := make([][]string, len(ps))
-	var wg sync.WaitGroup
+	var waits []func() error
 	for i, p := range ps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// A walk that panics leaves the platform without a
-			// dependency layer, never the build without a result.
-			var err error
-			defer recovered(&err)
+		// A walk that panics leaves the platform without a dependency
+		// layer, never the build without a result.
+		waits = append(waits, spawn(func() error {
 			et := ets[i]
 			lists[i], walked[i] = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Main)
 			if at, found := slices.BinarySearch(lists[i], "runtime/cgo"); et.Build.CGO && !found && len(lists[i]) > 0 {
 				// What every cgo program links, imported by no file.
 				lists[i] = slices.Insert(lists[i], at, "runtime/cgo")
 			}
-		}()
+			return nil
+		}))
 	}
-	wg.Wait()
+	for i, wait := range waits {
+		if wait() != nil {
+			lists[i] = nil
+		}
+	}
 	out := map[string][]string{}
 	for i, p := range ps {
 		if len(lists[i]) > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/moby/buildkit/frontend/gateway/client"
 
@@ -20,29 +19,28 @@ import (
 // report costs no step: it comes from a step the build runs anyway; a
 // report that cannot be read only goes unshown.
 func (b *builder) warnLeftOut(ctx context.Context, results []*sllb.Result) func() {
-	var wg sync.WaitGroup
+	var waits []func() error
 	found := make([][]string, len(results))
 	for i, r := range results {
 		if r.LeftOut == nil {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			defer recovered(&err)
+		waits = append(waits, spawn(func() error {
 			ref, err := b.solve(ctx, *r.LeftOut, r.Platform)
 			if err != nil {
-				return
+				return err
 			}
 			dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.LeftOutPath})
 			if err == nil {
 				found[i] = strings.Fields(string(dt))
 			}
-		}()
+			return err
+		}))
 	}
 	return func() {
-		wg.Wait()
+		for _, wait := range waits {
+			wait() // a report that cannot be read goes unshown
+		}
 		shown := map[[2]string]bool{} // target name, package
 		for i, pkgs := range found {
 			t := results[i].Target

@@ -53,6 +53,9 @@ func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.checkEpoch(); err != nil {
+		return nil, err
+	}
 	// The layers' steps run the frontend image's slimfile-go; a module
 	// with directory replacements has no download step to keep.
 	opts.Layers = layers && !opts.Module.LocalReplaces
@@ -155,23 +158,20 @@ func (b *builder) inputs(ctx context.Context, t *spec.Target) (*sllb.Options, er
 	// early read of go.mod against it.
 	var (
 		ctxSt     *llb.State
-		ctxErr    error
 		confirmed = true
-		done      = make(chan struct{})
 	)
-	go func() {
-		defer close(done)
-		defer recovered(&ctxErr)
-		if ctxSt, ctxErr = b.bc.MainContext(ctx); ctxErr == nil && confirm != nil {
+	waitContext := spawn(func() (err error) {
+		if ctxSt, err = b.bc.MainContext(ctx); err == nil && confirm != nil {
 			confirmed = confirm()
 		}
-	}()
+		return err
+	})
 	goVersion, goErr := b.f.GoVersion(mod)
 	var tc *resolved
 	if goErr == nil {
 		tc, err = b.resolve(ctx, "toolchain", "golang", b.f.ToolchainRef(goVersion), bp)
 	}
-	<-done
+	ctxErr := waitContext()
 	switch {
 	case !confirmed:
 		// The early read of go.mod was not what the build sees.
@@ -246,7 +246,8 @@ func (b *builder) toolchainError(err error, goVersion string, mod *spec.GoMod) e
 }
 
 // epoch is SOURCE_DATE_EPOCH when given, else the Unix epoch, so that the
-// same inputs give the same image either way.
+// same inputs give the same image either way. A value that is not a
+// number of seconds is refused (checkEpoch) before any step runs.
 func (b *builder) epoch() time.Time {
 	if v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]; ok {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -254,6 +255,19 @@ func (b *builder) epoch() time.Time {
 		}
 	}
 	return time.Unix(0, 0).UTC()
+}
+
+// checkEpoch refuses a SOURCE_DATE_EPOCH that is not a number of seconds:
+// the build would date its files 1970 without a word.
+func (b *builder) checkEpoch() error {
+	v, ok := b.bc.BuildArgs["SOURCE_DATE_EPOCH"]
+	if !ok {
+		return nil
+	}
+	if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+		return fmt.Errorf("--build-arg SOURCE_DATE_EPOCH=%s: want a number of seconds since 1970-01-01 UTC, such as $(git log -1 --format=%%ct)", v)
+	}
+	return nil
 }
 
 // platforms is --platform, else the target's platforms, else the build

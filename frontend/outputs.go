@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -17,6 +18,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/slimfile/slimfile/binfacts"
 	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
@@ -44,10 +46,12 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		// frontend waits for the derived profile (which waits for go
 		// build), BuildKit also builds them.
 		solved := b.solveAsync(ctx, r.Image, r.Platform, r.Derived)
+		sized := b.showSizes(ctx, r)
 		set, err := b.confinement(ctx, r)
 		if err != nil {
 			return nil, err
 		}
+		sized()
 		img := r.Config(set)
 		ref, err := solved()
 		if err != nil {
@@ -64,7 +68,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	warned()
-	if err := b.gateVulns(ctx, vulns, false); err != nil {
+	if err := b.gateVulns(ctx, vulns, gateBuild); err != nil {
 		return nil, err
 	}
 	// --sbom (attest:sbom): an SPDX document per platform from the
@@ -124,7 +128,7 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 	if err != nil {
 		return nil, err
 	}
-	return res, b.gateVulns(ctx, vulns, false)
+	return res, b.gateVulns(ctx, vulns, gateBuild)
 }
 
 // vulns builds t's vulns output: for each platform, in a directory of its
@@ -137,7 +141,7 @@ func (b *builder) vulns(ctx context.Context, t *spec.Target) (*client.Result, er
 		return nil, err
 	}
 	vc := b.startVulnChecks(ctx, pl, true)
-	if err := b.gateVulns(ctx, vc, true); err != nil {
+	if err := b.gateVulns(ctx, vc, gateExport); err != nil {
 		return nil, err
 	}
 	var fa *llb.FileAction
@@ -195,15 +199,52 @@ func (b *builder) profiles(ctx context.Context, t *spec.Target) (*client.Result,
 // confinement is r's profiles, with the seccomp profile derived from its
 // binary when it is (which waits for go build).
 func (b *builder) confinement(ctx context.Context, r *sllb.Result) (*security.Set, error) {
-	derived, err := b.derivedSeccomp(ctx, r)
+	set, _, err := b.confinementWith(ctx, r)
+	return set, err
+}
+
+// confinementWith is confinement, and what the derivation found (nil when
+// the profile is not derived).
+func (b *builder) confinementWith(ctx context.Context, r *sllb.Result) (*security.Set, *security.Derivation, error) {
+	derived, d, err := b.derivedSeccomp(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.Confinement(derived)
+	set, err := r.Confinement(derived)
+	return set, d, err
 }
 
 // platformDir is the directory of platform p in a local output:
 // linux_arm_v7.
 func platformDir(p ocispecs.Platform) string {
 	return strings.ReplaceAll(platforms.FormatAll(p), "/", "_")
+}
+
+// showSizes starts showing, as a step of the progress named by it, the
+// line that says how big r's image and binary are and what the binary's
+// largest modules are (binfacts.Facts.Line), and returns a function that
+// waits for it. The facts come from go build's output, so that a build
+// that does not ask for the report pays one file read for them; a build
+// without them shows nothing.
+func (b *builder) showSizes(ctx context.Context, r *sllb.Result) func() {
+	if !r.Facts {
+		return func() {}
+	}
+	wait := spawn(func() error {
+		ref, err := b.solve(ctx, r.GoBuild, b.bc.BuildPlatforms[0])
+		if err != nil {
+			return err
+		}
+		dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.FactsFile})
+		var f binfacts.Facts
+		if err != nil || json.Unmarshal(dt, &f) != nil {
+			return err
+		}
+		t := r.Target
+		line := "[" + sllb.PlatformString(r.Platform) + "] " + f.Line(path.Join(sllb.BinDir, r.BinaryName), t.Image.Certs, t.Image.Tzdata)
+		st := llb.Scratch().File(llb.Mkfile("/sizes", 0o644, []byte(line)), llb.WithCustomName(line))
+		_, err = b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true)
+		return err
+	})
+	return func() { wait() } // a line that cannot be shown goes unshown
 }

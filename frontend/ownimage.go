@@ -52,19 +52,13 @@ type currentFrontend interface {
 // ownImageAsync starts resolving the frontend's own image and returns a
 // function that waits for it.
 func (b *builder) ownImageAsync(ctx context.Context) func() (*llb.State, error) {
-	type result struct {
-		st  *llb.State
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() { ch <- r }()
-		defer recovered(&r.err)
-		r.st, r.err = b.ownImage(ctx)
-	}()
+	var st *llb.State
+	wait := spawn(func() (err error) {
+		st, err = b.ownImage(ctx)
+		return err
+	})
 	return func() (*llb.State, error) {
-		r := <-ch
-		return r.st, r.err
+		err := wait()
+		return st, err
 	}
 }

@@ -18,29 +18,30 @@ import (
 // trip. When the go profile had to be added, it says why at the
 // security.seccomp line (or the slimfile line, when the key was not
 // written). It returns nil for other seccomp values, and when no profile
-// can be derived (the go profile is then used, with a warning).
-func (b *builder) derivedSeccomp(ctx context.Context, r *sllb.Result) ([]byte, error) {
+// can be derived (the go profile is then used, with a warning); with the
+// profile, what the derivation found.
+func (b *builder) derivedSeccomp(ctx context.Context, r *sllb.Result) ([]byte, *security.Derivation, error) {
 	t := r.Target
 	if t.Security.Seccomp != "default" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	plat := sllb.PlatformString(r.Platform)
 	where := t.Where(&t.Security.Seccomp)
 	if !r.Derived {
 		b.warn(ctx, where, fmt.Sprintf("[%s] security.seccomp: default: this BuildKit does not say which image runs the frontend, so no profile can be derived from the binary; the go profile is used", plat))
-		return nil, nil
+		return nil, nil, nil
 	}
 	ref, err := b.solve(ctx, r.GoBuild, b.bc.BuildPlatforms[0])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivedFile)})
 	if err != nil {
-		return nil, fmt.Errorf("[%s] reading the derived seccomp profile: %w", plat, err)
+		return nil, nil, fmt.Errorf("[%s] reading the derived seccomp profile: %w", plat, err)
 	}
 	var derived security.Derived
 	if err := json.Unmarshal(dt, &derived); err != nil || derived.Derivation == nil {
-		return nil, fmt.Errorf("[%s] the derived seccomp profile: %v", plat, err)
+		return nil, nil, fmt.Errorf("[%s] the derived seccomp profile: %v", plat, err)
 	}
 	d := derived.Derivation
 	if d.Fallback != "" {
@@ -57,5 +58,5 @@ func (b *builder) derivedSeccomp(ctx context.Context, r *sllb.Result) ([]byte, e
 		b.warn(ctx, where, fmt.Sprintf("[%s] security.seccomp: default: the binary's code can call %s, which the project's profiles refuse (EPERM) whatever the binary: if the program needs them, give security.seccomp a profile file of your own",
 			plat, strings.Join(refused, ", ")))
 	}
-	return derived.Profile, nil
+	return derived.Profile, d, nil
 }

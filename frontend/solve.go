@@ -41,15 +41,12 @@ func (b *builder) solveEvaluating(ctx context.Context, st llb.State, p ocispecs.
 // its reference.
 func (b *builder) solveAsync(ctx context.Context, st llb.State, p ocispecs.Platform, evaluate bool) func() (client.Reference, error) {
 	var ref client.Reference
-	var err error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer recovered(&err)
+	wait := spawn(func() (err error) {
 		ref, err = b.solveEvaluating(ctx, st, p, evaluate)
-	}()
+		return err
+	})
 	return func() (client.Reference, error) {
-		<-done
+		err := wait()
 		return ref, err
 	}
 }

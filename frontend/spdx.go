@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -58,7 +57,7 @@ type spdxRelationship struct {
 
 // spdxFromBuildInfo describes a Go binary from its own build information:
 // the main module, every linked module with its version and go.sum hash
-// (h1, a SHA-256, also given as an SPDX checksum), the Go standard library
+// (h1, in the package's comment), the Go standard library
 // at the toolchain's version, and the build settings. The same build info
 // and time give the same bytes.
 func spdxFromBuildInfo(binary, platform string, bi *debug.BuildInfo, created time.Time) ([]byte, error) {
@@ -79,11 +78,11 @@ func spdxFromBuildInfo(binary, platform string, bi *debug.BuildInfo, created tim
 			Name: m.Path, SPDXID: id, VersionInfo: m.Version, DownloadLocation: "NOASSERTION", Comment: comment,
 			ExternalRefs: []spdxRef{{Category: "PACKAGE-MANAGER", Type: "purl", Locator: purl(m.Path, m.Version)}},
 		}
-		if h, ok := strings.CutPrefix(m.Sum, "h1:"); ok {
-			if raw, err := base64.StdEncoding.DecodeString(h); err == nil {
-				p.Checksums = []spdxChecksum{{Algorithm: "SHA256", Value: hex.EncodeToString(raw)}}
-				p.Comment = strings.TrimSpace(p.Comment + " go.sum " + m.Sum)
-			}
+		// go.sum's h1 hash is a SHA-256 of the module's file list, not of
+		// anything a consumer can download: it goes in the comment, said
+		// for what it is, not in a checksum field.
+		if strings.HasPrefix(m.Sum, "h1:") {
+			p.Comment = strings.TrimSpace(p.Comment + " go.sum hash (h1, SHA-256 of the module's file list): " + m.Sum)
 		}
 		doc.Packages = append(doc.Packages, p)
 		return id

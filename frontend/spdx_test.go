@@ -41,10 +41,10 @@ func TestSPDXFromBuildInfo(t *testing.T) {
 	}
 	uuid := byName["github.com/google/uuid"]
 	if uuid.ExternalRefs[0].Locator != "pkg:golang/github.com/google/uuid@v1.6.0" ||
-		len(uuid.Checksums) != 1 || uuid.Checksums[0].Value != "348bda24330eb231c0f27d630212d2833ac0cf2d4782bfa136b6f9edefbde05d" {
+		len(uuid.Checksums) != 0 || !strings.Contains(uuid.Comment, "go.sum hash (h1, SHA-256 of the module's file list): h1:") {
 		t.Errorf("uuid package %+v", uuid)
 	}
-	if old := byName["example.com/old"]; !strings.Contains(old.Comment, "replaced by example.com/fork v1.0.1") || !strings.Contains(old.Comment, "go.sum h1:AAAA") {
+	if old := byName["example.com/old"]; !strings.Contains(old.Comment, "replaced by example.com/fork v1.0.1") || !strings.Contains(old.Comment, "go.sum hash (h1, SHA-256 of the module's file list): h1:AAAA") {
 		t.Errorf("replaced module %+v", old)
 	}
 	if std := byName["stdlib"]; std.VersionInfo != "go1.26.8" || std.ExternalRefs[0].Locator != "pkg:golang/stdlib@go1.26.8" {

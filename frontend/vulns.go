@@ -119,8 +119,10 @@ type vulnChecks struct {
 	errs    []error
 	db      *sllb.VulnDB
 	dbRef   client.Reference
-	dbErr   error
-	done    chan struct{}
+	// wait waits for the checks, and returns why the database cannot be
+	// had (errNoVulnDB) or the check not run.
+	wait  func() error
+	dbErr error
 }
 
 // vulnsOn reports whether t's binaries are checked: unless security.vulns
@@ -136,32 +138,29 @@ func (b *builder) startVulnChecks(ctx context.Context, pl *plan, force bool) *vu
 		return nil
 	}
 	vc := &vulnChecks{results: pl.results, reports: make([]*security.VulnReport, len(pl.results)),
-		errs: make([]error, len(pl.results)), done: make(chan struct{})}
-	go func() {
-		defer close(vc.done)
-		defer recovered(&vc.dbErr)
+		errs: make([]error, len(pl.results))}
+	vc.wait = spawn(func() error {
 		if pl.opts.Frontend == nil {
-			vc.dbErr = errors.New("this BuildKit does not say which image runs the frontend, whose step program checks the binary")
-			return
+			return errors.New("this BuildKit does not say which image runs the frontend, whose step program checks the binary")
 		}
-		vc.db, vc.dbRef, vc.dbErr = b.vulnDB(ctx, pl.opts.Frontend)
-		if vc.dbErr != nil {
-			return
+		var err error
+		if vc.db, vc.dbRef, err = b.vulnDB(ctx, pl.opts.Frontend); err != nil {
+			return err
 		}
-		var wg sync.WaitGroup
+		waits := map[int]func() error{}
 		for i, r := range pl.results {
-			if !vulnsOn(r.Target, force) {
-				continue
+			if vulnsOn(r.Target, force) {
+				waits[i] = spawn(func() (err error) {
+					vc.reports[i], err = b.checkVulns(ctx, vc.db, r)
+					return err
+				})
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer recovered(&vc.errs[i])
-				vc.reports[i], vc.errs[i] = b.checkVulns(ctx, vc.db, r)
-			}()
 		}
-		wg.Wait()
-	}()
+		for i, wait := range waits {
+			vc.errs[i] = wait()
+		}
+		return nil
+	})
 	return vc
 }
 
@@ -231,11 +230,9 @@ func exitedWith(err error, code int) bool {
 	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("exit code: %d", code))
 }
 
-// wait waits for the checks.
-func (vc *vulnChecks) wait() {
-	if vc != nil {
-		<-vc.done
-	}
+// done waits for the checks.
+func (vc *vulnChecks) done() {
+	vc.dbErr = vc.wait()
 }
 
 // vulnsAt is where a warning or failure of t's vulnerability gate points:
@@ -261,29 +258,43 @@ func ignoredVulns(t *spec.Target, rep *security.VulnReport) map[string]security.
 	return out
 }
 
+// gate is what an output does with what the checks found.
+type gate int
+
+const (
+	// gateBuild: the image and the binaries: warn, or fail with
+	// security.vulns: fail.
+	gateBuild gate = iota
+	// gateExport: the vulns output, which exports the findings: the check
+	// must run, and what it finds only warns.
+	gateExport
+	// gateReport: the report, which shows the findings when there are
+	// some: what it finds, or that it could not run, only warns.
+	gateReport
+)
+
 // gateVulns says what the checks found: a warning for each vulnerability
 // a binary can call (once for all platforms), and, with security.vulns:
 // fail, an error. A database that cannot be had, or a check that failed,
 // is a warning (warn) or an error (fail). An ignored ID that the
-// database does not have is an error at its line. With force (the vulns
-// output, which exports the findings), the check must run, and what it
-// finds only warns.
-func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, force bool) error {
+// database does not have is an error at its line. how changes that for
+// the outputs that are no image (gate).
+func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, how gate) error {
 	if vc == nil {
 		return nil
 	}
-	vc.wait()
+	vc.done()
 	t := vc.results[0].Target
 	if vc.dbErr != nil {
 		var no *errNoVulnDB
 		if !errors.As(vc.dbErr, &no) {
 			return at(vc.dbErr, vulnsAt(t))
 		}
-		if t.Security.Vulns.Mode == "fail" {
-			return at(fmt.Errorf("security.vulns: fail: the check cannot run, so the build stops: %v", vc.dbErr), vulnsAt(t))
-		}
-		if force {
+		switch {
+		case how == gateExport:
 			return vc.dbErr
+		case how == gateBuild && t.Security.Vulns.Mode == "fail":
+			return at(fmt.Errorf("security.vulns: fail: the check cannot run, so the build stops: %v", vc.dbErr), vulnsAt(t))
 		}
 		b.warn(ctx, vulnsAt(t), "security.vulns: the vulnerability check was skipped: "+vc.dbErr.Error())
 		return nil
@@ -305,7 +316,7 @@ func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, force bool) err
 		t := r.Target
 		plat := sllb.PlatformString(r.Platform)
 		if err := vc.errs[i]; err != nil {
-			if t.Security.Vulns.Mode == "fail" || force {
+			if how == gateExport || how == gateBuild && t.Security.Vulns.Mode == "fail" {
 				return at(fmt.Errorf("security.vulns: [%s] the vulnerability check failed: %w", plat, err), vulnsAt(t))
 			}
 			b.warn(ctx, vulnsAt(t), fmt.Sprintf("security.vulns: [%s] the vulnerability check failed, so nothing is known of the binary's vulnerabilities: %v", plat, err))
@@ -326,7 +337,7 @@ func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, force bool) err
 			}
 			found[v.ID] = &finding{v: v, platforms: []string{plat}}
 			order = append(order, v.ID)
-			if t.Security.Vulns.Mode == "fail" && !force {
+			if how == gateBuild && t.Security.Vulns.Mode == "fail" {
 				failed = append(failed, v.ID)
 			}
 		}

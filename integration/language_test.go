@@ -85,7 +85,7 @@ func TestUnknownTarget(t *testing.T) {
 	if err == nil {
 		t.Fatal("built an unknown target")
 	}
-	if !strings.Contains(b.failure(), `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, api.vulns, worker`) {
+	if !strings.Contains(b.failure(), `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, api.vulns, api.report, worker`) {
 		t.Errorf("error does not list the targets:\n%s", b.tail(20))
 	}
 }

@@ -119,3 +119,17 @@ func TestOCILabels(t *testing.T) {
 		t.Errorf("errors in output:\n%s", b.tail(40))
 	}
 }
+
+// TestBadSourceDateEpoch: a SOURCE_DATE_EPOCH that is not a number is an
+// error naming it, not an image dated 1970 without a word.
+func TestBadSourceDateEpoch(t *testing.T) {
+	t.Parallel()
+	dir := exampleModule(t, "hello")
+	b, err := buildx(t, dir, "--build-arg", "SOURCE_DATE_EPOCH=yesterday")
+	if err == nil {
+		t.Fatal("SOURCE_DATE_EPOCH=yesterday built")
+	}
+	if want := "--build-arg SOURCE_DATE_EPOCH=yesterday: want a number of seconds"; !strings.Contains(b.failure(), want) {
+		t.Errorf("the failure lacks %q:\n%s", want, b.failure())
+	}
+}

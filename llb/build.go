@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,6 +25,8 @@ type Result struct {
 	// the seccomp profile derived from it (DerivedDir/DerivedFile).
 	GoBuild llb.State
 	Derived bool
+	// Facts says that GoBuild holds FactsFile.
+	Facts bool
 	// Binary holds /<binary>, packed when build.compress asks for it.
 	Binary llb.State
 	// Image is the runtime filesystem: base, runtime files, binary.
@@ -38,6 +41,8 @@ type Result struct {
 	// mods is the go mod download step, which the vulnerability check
 	// runs on.
 	mods downloaded
+	// stages are the layers Image adds to its base.
+	stages []stage
 }
 
 // Build returns what the result of target t (expanded for p with
@@ -54,13 +59,33 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
-		Derived: derives(o, t), Base: o.Bases[PlatformString(p)], opts: o, mods: mods}
+		Derived: derives(o, t), Facts: o.Frontend != nil, Base: o.Bases[PlatformString(p)], opts: o, mods: mods}
 	if goBuildReports(o, t) {
 		r.LeftOut = &goOut
 	}
 	r.Binary = compress(o, t, p, goOut)
-	r.Image = runtime(o, r.Base, t, p, r.Binary)
+	r.stages = imageStages(o, t, p, r.Binary)
+	r.Image = runtime(o, r.Base, r.stages)
 	return r, nil
+}
+
+// Layer is a layer the frontend adds to the base: what it holds, and the
+// state of its files alone, which it is copied from.
+type Layer struct {
+	What  string
+	Files llb.State
+}
+
+// Epoch is the time of every file of r's image.
+func (r *Result) Epoch() time.Time { return r.opts.Epoch }
+
+// Layers are the layers r.Image adds to its base, in order.
+func (r *Result) Layers() []Layer {
+	var out []Layer
+	for _, s := range r.stages {
+		out = append(out, Layer{What: s.name, Files: s.state})
+	}
+	return out
 }
 
 // Confinement makes the target's seccomp and AppArmor profiles; derived is

@@ -308,7 +308,9 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 	args := GoBuildArgs(t, binary)
 	var opts []llb.RunOption
 	reports := goBuildReports(in, t)
-	if derives(in, t) || deps != nil || mods.modules != nil || t.Build.CGO || reports || in.keepsSources(t) {
+	// Every go build step runs through the step program when the
+	// frontend's image is there (a cgo build without it is refused).
+	if in.Frontend != nil {
 		step := &gostep.Build{Command: args}
 		if mods.modules != nil {
 			step.Modules = moduleLayerDir
@@ -333,6 +335,12 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		if derives(in, t) {
 			step.Derive, step.Binary = path.Join(outDir, DerivedDir, DerivedFile), path.Join(outDir, binary)
 		}
+		// What the binary is made of, for the progress line, and its
+		// hardening, checked.
+		step.Facts, step.Binary = path.Join(outDir, FactsFile), path.Join(outDir, binary)
+		step.Stripped, step.Trimpath = t.Build.Strip, t.Build.Trimpath
+		step.BuilderPaths = in.builderPaths()
+		step.Certs, step.Zoneinfo = CertFile, path.Join(in.GOROOT, "lib/time/zoneinfo.zip")
 		if in.keepsSources(t) {
 			step.Sources, step.SourcesKey = path.Join(vulnSourcesDir, in.VulnSources), path.Join(outDir, VulnKeyFile)
 			opts = append(opts, in.vulnSourcesCache())

@@ -117,14 +117,20 @@ func pinnedCopy(in *Options, stage llb.State) *llb.FileAction {
 }
 
 // runtime assembles the image for platform p: the base (nil: scratch),
-// the runtime files, and the binary in /usr/local/bin, each a layer.
-func runtime(in *Options, base *Base, t *spec.Target, p ocispecs.Platform, bin llb.State) llb.State {
-	binary := t.BinaryName(in.Module.Path)
+// then the stages of imageStages, each a layer.
+func runtime(in *Options, base *Base, stages []stage) llb.State {
 	st := llb.Scratch()
 	if base != nil {
 		st = base.State
 	}
-	st = applyStages(in, st, runtimeStages(in, t))
+	return applyStages(in, st, stages)
+}
+
+// imageStages are the layers the frontend adds to the base, each a stage:
+// the runtime files, the time zones, and the binary in /usr/local/bin
+// with image.files.
+func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) []stage {
+	binary := t.BinaryName(in.Module.Path)
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
 	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
 		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
@@ -140,8 +146,7 @@ func runtime(in *Options, base *Base, t *spec.Target, p ocispecs.Platform, bin l
 		// A source missing from the build context fails this step.
 		opts = append(opts, in.Locate(srcs...))
 	}
-	stage := llb.Scratch().File(fa, opts...)
-	return st.File(pinnedCopy(in, stage), llb.WithCustomName(name))
+	return append(runtimeStages(in, t), stage{llb.Scratch().File(fa, opts...), name})
 }
 
 // fileCopyInfo copies an image.files entry as Docker's COPY does (a

@@ -971,9 +971,11 @@ func TestGoBuildDerivesSeccomp(t *testing.T) {
 			in.Frontend = &fe
 			g, _ := build(t, in, f, tg, linuxArm64)
 			_, op, bc := step[*gostep.Build](t, g)
-			want := &gostep.Build{LeftOut: "/out/slimfile-cgo/left-out", Command: bc.Command}
+			want := &gostep.Build{LeftOut: "/out/slimfile-cgo/left-out", Command: bc.Command, Binary: "/out/svc",
+				Facts: "/out/.slimfile/binary.json", Certs: "/etc/ssl/certs/ca-certificates.crt", Zoneinfo: "/usr/local/go/lib/time/zoneinfo.zip",
+				Stripped: true, Trimpath: true, BuilderPaths: []string{"/src", "/go/pkg/mod", "/root/.cache/go-build", "/usr/local/go"}}
 			if c.derives {
-				want.Derive, want.Binary = "/out/.slimfile/seccomp-derived.json", "/out/svc"
+				want.Derive = "/out/.slimfile/seccomp-derived.json"
 			}
 			if !reflect.DeepEqual(bc, want) || bc.Command[0] != "go" || bc.Command[1] != "build" {
 				t.Errorf("go build step %+v, want %+v", bc, want)

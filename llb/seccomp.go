@@ -9,6 +9,10 @@ import (
 const (
 	DerivedDir  = "/.slimfile"
 	DerivedFile = "seccomp-derived.json"
+	// FactsFile is what the binary is made of and its hardening
+	// (binfacts.Facts), which go build writes whenever it runs through
+	// the step program.
+	FactsFile = DerivedDir + "/binary.json"
 )
 
 // derives reports whether the go build step derives t's seccomp profile:

@@ -102,6 +102,9 @@ type Check struct {
 	OK     bool   `json:"ok"`
 	Found  string `json:"found"` // what was measured, in words
 	Wanted string `json:"wanted,omitempty"`
+	// Info marks a row that informs (the Go version, build settings,
+	// checks that do not apply): no reason to fail a build.
+	Info bool `json:"info,omitempty"`
 }
 
 // Setting is one build setting of the binary's build information.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -165,6 +166,13 @@ var deniedNames = func() map[string]bool {
 // when goarch is one derive decodes, only the names that are calls of
 // linux/goarch.
 func Allowed(p *seccomp.Seccomp, goarch string) int {
+	return len(AllowedNames(p, goarch))
+}
+
+// AllowedNames are the system call names a profile allows (in any rule),
+// sorted; when goarch is one derive decodes, only the names that are
+// calls of linux/goarch.
+func AllowedNames(p *seccomp.Seccomp, goarch string) []string {
 	n := map[string]bool{}
 	for _, s := range p.Syscalls {
 		if s.Action == specs.ActAllow {
@@ -175,7 +183,7 @@ func Allowed(p *seccomp.Seccomp, goarch string) int {
 			}
 		}
 	}
-	return len(n)
+	return slices.Sorted(maps.Keys(n))
 }
 
 // DockerSeccomp is Docker's default profile, from github.com/moby/profiles.

@@ -40,6 +40,10 @@ func Reference() string {
 		}
 	}
 	objects("", targetKeys)
+	b.WriteString("\n## Outputs\n\nBeside its image, every target `T` offers these outputs (`--target T.<output>`; for the\nsingle default target, `--target <output>`):\n\n| output | what |\n|---|---|\n")
+	for _, o := range Outputs {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", o.Name, strings.ReplaceAll(o.Doc, "|", `\|`))
+	}
 	return b.String()
 }
 

@@ -27,6 +27,13 @@
 //	go run ./integration/bench -scenario ci -runs 1 \
 //	  -subjects examples/hello,github.com/prometheus/blackbox_exporter@v0.28.0
 //
+// With -scenario vulns it measures the vulnerability gate (see
+// benchVulns): what it adds to cold and warm builds, and what it finds
+// against a version-matching scan of the same binary:
+//
+//	go run ./integration/bench -scenario vulns -runs 2 -rounds 5 \
+//	  -subjects examples/hello,github.com/prometheus/blackbox_exporter@v0.24.0
+//
 // With -scenario cgo it compares a build.cgo subject with a hand-written
 // cgo Dockerfile on the test bed's Debian cgo toolchain (see benchCgo):
 //
@@ -134,10 +141,11 @@ func main() {
 	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
-	scenario := flag.String("scenario", "local", "local (the variants above on one builder), ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused) or cgo (a build.cgo subject against a hand-written cgo Dockerfile, -cgo-platforms in one build)")
+	scenario := flag.String("scenario", "local", "local (the variants above on one builder), vulns (the vulnerability gate, warn against off), ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused) or cgo (a build.cgo subject against a hand-written cgo Dockerfile, -cgo-platforms in one build)")
 	cgoPlatforms := flag.String("cgo-platforms", "linux/amd64,linux/arm64,linux/arm/v7", "with -scenario cgo, the platforms of its builds")
 	cgoToolchain := flag.String("cgo-toolchain", os.Getenv("SLIMFILE_REGISTRY")+"/slimfile-testbed/golang-cgo:"+strings.TrimPrefix(runtime.Version(), "go")+"-debian", "with -scenario cgo, the Debian cgo toolchain image both variants build with")
-	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci, also build the Slimfile on this frontend image (an earlier one, to compare with)")
+	flag.StringVar(&vulnDB, "vulndb", os.Getenv("SLIMFILE_VULNDB_URL"), "the Go vulnerability database of the Slimfile builds (SLIMFILE_VULNDB); default: the test bed's copy, served on loopback")
+	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci or local, also build the Slimfile on this frontend image (an earlier one, to compare with)")
 	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
 	if *scenario != "local" && *scenario != "ci" && *scenario != "cgo" {
@@ -156,6 +164,16 @@ func main() {
 		for _, subject := range strings.Split(*subjects, ",") {
 			dir, label, cleanup := subjectDir(subject)
 			benchCI(dir, label, *platform, *ciPlatforms, *runs)
+			cleanup()
+		}
+		return
+	}
+	if *scenario == "vulns" {
+		fmt.Printf("vulns scenario, %s, %d cold runs, %d rounds, medians, %d CPUs, %s, frontend %s, database %s\n", *platform, *runs, *rounds, runtime.NumCPU(),
+			time.Now().UTC().Format("2006-01-02"), os.Getenv("SLIMFILE_FRONTEND"), vulnDB)
+		for _, subject := range strings.Split(*subjects, ",") {
+			dir, label, cleanup := subjectDir(subject)
+			benchVulns(dir, label, *platform, *runs, *rounds)
 			cleanup()
 		}
 		return
@@ -187,6 +205,11 @@ func bench(subject, label, platform string, runs, rounds int, withKo, withSeccom
 	goVersion := goLine(subject)
 	naive := &buildkitVariant{"naive multi-stage", "Dockerfile.naive"}
 	variants := []variant{&buildkitVariant{"slimfile", "Slimfile"}}
+	if baseline != "" {
+		// The same Slimfile on an earlier frontend image: an A/B of the
+		// frontend's changes.
+		variants = append(variants, &buildkitVariant{"slimfile baseline", "Slimfile.baseline"})
+	}
 	if withSeccompGo {
 		variants = append(variants, &buildkitVariant{"slimfile, seccomp: go", "Slimfile.seccomp-go"})
 	}
@@ -270,6 +293,10 @@ func rotated[T any](vs []T, r int) []T {
 	return append(append([]T{}, vs[i:]...), vs[:i]...)
 }
 
+// vulnDB is the vulnerability database the Slimfile variants read
+// (-vulndb), "" for the default, which the test bed cannot reach.
+var vulnDB string
+
 // baseline is a second frontend image the ci scenario builds the Slimfile
 // on (-ci-baseline), "" for none.
 var baseline string
@@ -332,6 +359,11 @@ func (v *buildkitVariant) build(dir, platform string, image bool) (float64, int6
 func (v *buildkitVariant) run(dir, platform, output string, extra ...string) float64 {
 	args := append([]string{"build", "--frontend", "dockerfile.v0", "--local", "context=" + dir, "--local", "dockerfile=" + dir,
 		"--opt", "filename=" + v.file, "--opt", "platform=" + platform, "--output", output}, extra...)
+	if strings.HasPrefix(v.file, "Slimfile") && vulnDB != "" {
+		// A builder with network fetches the Go vulnerability database
+		// at every build; the test bed's stands in for it.
+		args = append(args, "--opt", "build-arg:SLIMFILE_VULNDB="+vulnDB)
+	}
 	cmd := exec.Command("buildctl", args...)
 	start := time.Now()
 	b, err := cmd.CombinedOutput()

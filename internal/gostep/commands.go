@@ -66,8 +66,18 @@ type Build struct {
 	LeftOut, LeftOutFrom string
 	// Static is the binary, which must be static (build.cgo).
 	Static string
-	// Derive is where to write the seccomp profile derived from Binary.
+	// Binary is the binary go build writes; Derive where to write the
+	// seccomp profile derived from it.
 	Derive, Binary string
+	// Facts is where to write what the binary (Binary, else Static) is
+	// made of and its hardening (binfacts, a BinaryFacts); a hardening
+	// check that fails fails the step. Stripped and Trimpath are what the
+	// build asks for, BuilderPaths the paths a trimmed binary must not
+	// hold, Certs and Zoneinfo files of the toolchain whose sizes the
+	// facts give.
+	Facts, Certs, Zoneinfo string
+	Stripped, Trimpath     bool
+	BuilderPaths           []string
 	// Sources is a directory of a persistent cache mount to copy the
 	// module's files into for the vulnerability check, unless it exists;
 	// SourcesKey the file to write its name to, which the check step
@@ -89,16 +99,25 @@ func (c *Build) fields() []field {
 		{"static", "the binary go build writes, which must be static (build.cgo)", &c.Static},
 		{"derive", "where to write the seccomp profile derived from -binary", &c.Derive},
 		{"binary", "the binary go build writes", &c.Binary},
+		{"facts", "where to write what the binary is made of and its hardening", &c.Facts},
+		{"certs", "the CA bundle whose size the facts give", &c.Certs},
+		{"zoneinfo", "the time zone database whose size the facts give", &c.Zoneinfo},
+		{"stripped", "the build strips the binary", &c.Stripped},
+		{"trimpath", "the build trims paths", &c.Trimpath},
+		{"builder-path", "a path a trimmed binary must not hold (repeated)", &c.BuilderPaths},
 		{"sources", "the directory to copy the module's files into for the vulnerability check", &c.Sources},
 		{"sources-key", "the file to write the name of -sources to", &c.SourcesKey},
 	}
 }
 func (c *Build) check() error {
-	if (c.Derive != "") != (c.Binary != "") {
-		return errors.New("-derive and -binary go together")
+	if c.Derive != "" && c.Binary == "" {
+		return errors.New("-derive needs -binary")
 	}
 	if (c.Sources != "") != (c.SourcesKey != "") {
 		return errors.New("-sources and -sources-key go together")
+	}
+	if c.Facts != "" && c.Binary == "" && c.Static == "" {
+		return errors.New("-facts needs -binary or -static")
 	}
 	return nil
 }
@@ -118,6 +137,23 @@ func (c *Zoneinfo) fields() []field {
 	}
 }
 func (c *Zoneinfo) check() error { return errors.Join(need(c.In, "-in"), need(c.Out, "-out")) }
+
+// Report measures one platform's image as the request file Request (a
+// report.Request) says, and writes report.json, report.svg and
+// report.html into Out.
+type Report struct {
+	Request, Out string
+}
+
+func (*Report) Name() string       { return "report" }
+func (*Report) command() *[]string { return nil }
+func (c *Report) fields() []field {
+	return []field{
+		{"request", "the report.Request to answer", &c.Request},
+		{"out", "the directory to write the report to", &c.Out},
+	}
+}
+func (c *Report) check() error { return errors.Join(need(c.Request, "-request"), need(c.Out, "-out")) }
 
 // Tmp makes the directory Dir with mode 1777, for the image's /tmp.
 type Tmp struct {

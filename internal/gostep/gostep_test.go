@@ -45,7 +45,8 @@ func TestParseRefuses(t *testing.T) {
 		{"modules"},                        // no -out
 		{"modules", "-out", "/o", "extra"}, // positional
 		{"build", "-derive", "/o.json"},    // no -binary, no command
-		{"build", "-derive", "/o.json", "-binary", "/b"},
+		{"build", "-derive", "/o.json", "--", "go", "build"},
+		{"build", "-facts", "/f.json", "--", "go", "build"},
 		{"vulns", "-db", "/db", "-out", "/o", "-dir", "/src"}, // no -package
 		{"deps", "-nonsense", "--", "go"},
 	} {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
+	"github.com/slimfile/slimfile/binfacts"
 	"github.com/slimfile/slimfile/internal/gocache"
 	"github.com/slimfile/slimfile/internal/gostep"
 	"github.com/slimfile/slimfile/internal/zoneinfo"
@@ -59,6 +62,11 @@ func build(c *gostep.Build) error {
 		}
 	}
 	cf.report(rest)
+	if c.Facts != "" {
+		if err := writeFacts(c); err != nil {
+			return err
+		}
+	}
 	if c.Sources != "" {
 		keepSources(".", c.Sources, c.SourcesKey)
 	}
@@ -78,4 +86,43 @@ func repackZoneinfo(in, out string) error {
 		return err
 	}
 	return os.WriteFile(out, dt, 0o644)
+}
+
+// writeFacts writes what the binary is made of and its hardening
+// (binfacts.Facts) to c.Facts, and fails when a hardening check fails:
+// the build said it strips, trims paths and links statically.
+func writeFacts(c *gostep.Build) error {
+	path := c.Binary
+	if path == "" {
+		path = c.Static
+	}
+	bin, unmap, err := binfacts.MapFile(path)
+	if err != nil {
+		return err
+	}
+	defer unmap()
+	f, err := binfacts.FactsOf(bin, binfacts.Expect{Stripped: c.Stripped, Trimpath: c.Trimpath, BuilderPaths: c.BuilderPaths})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, s := range []struct {
+		file string
+		size *int64
+	}{{c.Certs, &f.Certs}, {c.Zoneinfo, &f.Zoneinfo}} {
+		if fi, err := os.Stat(s.file); s.file != "" && err == nil {
+			*s.size = fi.Size()
+		}
+	}
+	if failed := f.Failed(); len(failed) > 0 {
+		var why []string
+		for _, ch := range failed {
+			why = append(why, fmt.Sprintf("%s: found %s (wanted %s)", ch.Name, ch.Found, ch.Wanted))
+		}
+		return fmt.Errorf("%s fails its hardening checks: %s", path, strings.Join(why, "; "))
+	}
+	dt, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return writeFile(c.Facts, dt)
 }
