@@ -3,10 +3,13 @@ package integration
 import (
 	"archive/tar"
 	"compress/gzip"
+	"debug/buildinfo"
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,4 +153,142 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// TestReportMatchesNm: the report's code bytes per module, read from the
+// function table of the stripped binary, agree with go tool nm's symbol
+// sizes of the same build unstripped (build.strip: false), module by
+// module, within a few percent; and asked not to strip nor trim, the
+// report says what the binary holds without failing the build.
+func TestReportMatchesNm(t *testing.T) {
+	t.Parallel()
+	dir := exampleModule(t, "grpc-health")
+	out, _, err := localOutput(t, dir, "report", "--opt", "platform=linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	dt, err := os.ReadFile(filepath.Join(out, "linux_amd64", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(dt, &r); err != nil {
+		t.Fatal(err)
+	}
+	// The same build, unstripped.
+	slim := filepath.Join(dir, "Slimfile")
+	src, _ := os.ReadFile(slim)
+	os.WriteFile(slim, []byte(strings.TrimRight(string(src), "\n")+"\nbuild:\n  strip: false\n"), 0o644)
+	bins, _, err := localOutput(t, dir, "binaries", "--opt", "platform=linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(bins, "linux_amd64"))
+	if len(entries) != 1 {
+		t.Fatalf("binaries: %v", listDir(bins))
+	}
+	bin := filepath.Join(bins, "linux_amd64", entries[0].Name())
+	nm := nmModules(t, bin)
+	var total, nmTotal int64
+	for _, m := range r.Binaries[0].Modules {
+		total += m.Bytes
+		nmTotal += nm[m.Path]
+	}
+	for _, m := range r.Binaries[0].Modules {
+		if float64(m.Bytes) < 0.01*float64(total) {
+			continue
+		}
+		if d := float64(m.Bytes-nm[m.Path]) / float64(nm[m.Path]); d > 0.03 || d < -0.03 {
+			t.Errorf("%s: %d code bytes in the report, %d by go tool nm (%+.1f%%)", m.Path, m.Bytes, nm[m.Path], 100*d)
+		}
+	}
+	if d := float64(total-nmTotal) / float64(nmTotal); d > 0.01 || d < -0.01 {
+		t.Errorf("code in all: %d bytes in the report, %d by go tool nm (%+.1f%%)", total, nmTotal, 100*d)
+	}
+	t.Logf("code: %d bytes in the report, %d by go tool nm over the same modules", total, nmTotal)
+
+	// The report of an unstripped, untrimmed build says so, and passes.
+	os.WriteFile(slim, []byte(strings.TrimRight(string(src), "\n")+"\nbuild:\n  strip: false\n  trimpath: false\n"), 0o644)
+	out, _, err = localOutput(t, dir, "report", "--opt", "platform=linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt, _ = os.ReadFile(filepath.Join(out, "linux_amd64", "report.json"))
+	var u report.Report
+	if err := json.Unmarshal(dt, &u); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]report.Check{}
+	for _, c := range u.Binaries[0].Hardening {
+		rows[c.Name] = c
+	}
+	if c := rows["stripped"]; !c.OK || !strings.Contains(c.Found, ".symtab") || !strings.Contains(c.Wanted, "not asked for") {
+		t.Errorf("strip: false: %+v", c)
+	}
+	if c := rows["trimpath"]; !c.OK || !strings.Contains(c.Found, "/src") || !strings.Contains(c.Wanted, "not asked for") {
+		t.Errorf("trimpath: false: %+v", c)
+	}
+}
+
+// nmModules is go tool nm's text bytes of bin by module: the standard
+// library as stdlib, else the longest module path of the binary's build
+// information that prefixes the symbol's package.
+func nmModules(t *testing.T, bin string) map[string]int64 {
+	t.Helper()
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := []string{bi.Main.Path}
+	for _, d := range bi.Deps {
+		mods = append(mods, d.Path)
+	}
+	out, err := exec.Command("go", "tool", "nm", "-size", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	sizes := map[string]int64{}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || (f[2] != "T" && f[2] != "t") {
+			continue
+		}
+		size, _ := strconv.ParseInt(f[1], 10, 64)
+		pkg := symbolPackage(strings.Join(f[3:], " "))
+		if pkg == "" {
+			continue
+		}
+		mod := ""
+		if first, _, _ := strings.Cut(pkg, "/"); !strings.Contains(first, ".") {
+			mod = "stdlib"
+		}
+		for _, m := range mods {
+			if mod != "stdlib" && (pkg == m || strings.HasPrefix(pkg, m+"/")) && len(m) > len(mod) {
+				mod = m
+			}
+		}
+		if mod != "" {
+			sizes[mod] += size
+		}
+	}
+	return sizes
+}
+
+// symbolPackage is the import path of a Go symbol's package: up to the
+// first dot after the last slash before any receiver or type argument
+// ("" for a symbol of no package); a type's generated equality function
+// is its type's package's.
+func symbolPackage(sym string) string {
+	for _, p := range []string{"type:.eq.", "type:.hash."} {
+		sym = strings.TrimPrefix(sym, p)
+	}
+	if strings.HasPrefix(sym, "type:") || strings.HasPrefix(sym, "go:") || !strings.Contains(sym, ".") {
+		return ""
+	}
+	slash := strings.LastIndex(sym[:strings.IndexAny(sym+"([", "([")], "/")
+	dot := strings.Index(sym[slash+1:], ".")
+	if dot < 0 {
+		return ""
+	}
+	return sym[:slash+1+dot]
 }
