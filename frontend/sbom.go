@@ -65,21 +65,40 @@ func (b *builder) attachSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, i
 		if err != nil {
 			return err
 		}
-		st := llb.Scratch().File(llb.Mkfile(sbomFile, 0o644, doc, llb.WithCreatedTime(epoch)),
-			llb.WithCustomName("["+id+"] SBOM of "+bin+" from its Go build information"))
-		ref, err := b.solve(ctx, st, p)
-		if err != nil {
-			return err
-		}
-		rb.AddAttestation(id, result.Attestation[client.Reference]{
-			Kind:     gwpb.AttestationKind_InToto,
-			Ref:      ref,
-			Path:     sbomFile,
-			Metadata: map[string][]byte{result.AttestationReasonKey: []byte(result.AttestationReasonSBOM)},
-			InToto:   result.InTotoAttestation{PredicateType: intoto.PredicateSPDX},
-		})
-		return nil
+		return b.attest(ctx, rb, id, p, attestation{file: sbomFile, doc: doc, at: epoch, predicate: intoto.PredicateSPDX,
+			reason: []byte(result.AttestationReasonSBOM), name: "SBOM of " + bin + " from its Go build information"})
 	})
+}
+
+// attestation is an in-toto attestation of one platform's image: its
+// predicate doc, of type predicate, in file of a state of its own dated
+// at, named name in the progress, and the reason BuildKit records for it
+// ("" for none).
+type attestation struct {
+	file, name, predicate string
+	reason                []byte
+	doc                   []byte
+	at                    time.Time
+}
+
+// attest adds a to the platform id (p) of rb.
+func (b *builder) attest(ctx context.Context, rb *dockerui.ResultBuilder, id string, p ocispecs.Platform, a attestation) error {
+	st := llb.Scratch().File(llb.Mkfile(a.file, 0o644, a.doc, llb.WithCreatedTime(a.at)), llb.WithCustomName("["+id+"] "+a.name))
+	ref, err := b.solve(ctx, st, p)
+	if err != nil {
+		return err
+	}
+	att := result.Attestation[client.Reference]{
+		Kind:   gwpb.AttestationKind_InToto,
+		Ref:    ref,
+		Path:   a.file,
+		InToto: result.InTotoAttestation{PredicateType: a.predicate},
+	}
+	if a.reason != nil {
+		att.Metadata = map[string][]byte{result.AttestationReasonKey: a.reason}
+	}
+	rb.AddAttestation(id, att)
+	return nil
 }
 
 // refReaderAt reads a file of a solved reference in ranges, so that
@@ -132,18 +151,10 @@ func (b *builder) attachVEX(ctx context.Context, rb *dockerui.ResultBuilder, vc 
 			if err != nil || doc == nil {
 				return err
 			}
-			st := llb.Scratch().File(llb.Mkfile(vexFile, 0o644, doc, llb.WithCreatedTime(b.vexTime(vc))),
-				llb.WithCustomName("["+id+"] OpenVEX document of the vulnerability check"))
-			ref, err := b.solve(ctx, st, p)
-			if err != nil {
+			if err := b.attest(ctx, rb, id, p, attestation{file: vexFile, doc: doc, at: b.vexTime(vc), predicate: security.OpenVEXPredicate,
+				name: "OpenVEX document of the vulnerability check"}); err != nil {
 				return err
 			}
-			rb.AddAttestation(id, result.Attestation[client.Reference]{
-				Kind:   gwpb.AttestationKind_InToto,
-				Ref:    ref,
-				Path:   vexFile,
-				InToto: result.InTotoAttestation{PredicateType: security.OpenVEXPredicate},
-			})
 		}
 		return nil
 	})

@@ -419,8 +419,24 @@ type spdxStatement struct {
 }
 
 // sbomOf finds the SPDX statement attached to the image with manifest
-// digest d in the layout.
+// digest d in the layout, beside which buildx's provenance must be.
 func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
+	t.Helper()
+	if attestationOf(t, l, d, "https://slsa.dev/provenance/") == nil {
+		t.Errorf("no provenance attestation beside the SBOM of %s", d)
+	}
+	var st spdxStatement
+	if err := json.Unmarshal(attestationOf(t, l, d, "https://spdx.dev/Document"), &st); err != nil {
+		t.Fatalf("SPDX statement: %v", err)
+	}
+	return &st
+}
+
+// attestationOf is the in-toto statement whose predicate type starts with
+// pt, attached to the image with manifest digest d in the layout; it
+// fails the test when there is none, but for provenance, which it
+// returns as nil.
+func attestationOf(t *testing.T, l *oci.Layout, d v1.Hash, pt string) []byte {
 	t.Helper()
 	m, err := l.Index.IndexManifest()
 	if err != nil {
@@ -438,15 +454,8 @@ func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
 		if err != nil {
 			t.Fatal(err)
 		}
-		provenance := false
 		for _, ld := range am.Layers {
-			provenance = provenance || strings.HasPrefix(ld.Annotations["in-toto.io/predicate-type"], "https://slsa.dev/provenance/")
-		}
-		if !provenance {
-			t.Errorf("no provenance attestation beside the SBOM of %s", d)
-		}
-		for _, ld := range am.Layers {
-			if ld.Annotations["in-toto.io/predicate-type"] != "https://spdx.dev/Document" {
+			if !strings.HasPrefix(ld.Annotations["in-toto.io/predicate-type"], pt) {
 				continue
 			}
 			layer, err := att.LayerByDigest(ld.Digest)
@@ -457,16 +466,15 @@ func sbomOf(t *testing.T, l *oci.Layout, d v1.Hash) *spdxStatement {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer rc.Close()
 			dt, _ := io.ReadAll(rc)
-			rc.Close()
-			var st spdxStatement
-			if err := json.Unmarshal(dt, &st); err != nil {
-				t.Fatalf("SPDX statement: %v", err)
-			}
-			return &st
+			return dt
 		}
 	}
-	t.Fatalf("no SPDX attestation for %s", d)
+	if strings.HasPrefix(pt, "https://slsa.dev/provenance/") {
+		return nil
+	}
+	t.Fatalf("no %s attestation for %s", pt, d)
 	return nil
 }
 

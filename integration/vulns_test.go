@@ -2,7 +2,6 @@ package integration
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,10 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
-	"github.com/slimfile/slimfile/integration/oci"
 )
 
 // The vulnerability gate, through the real # syntax= path, against the
@@ -415,47 +410,6 @@ func TestVulnsAttestation(t *testing.T) {
 			t.Errorf("%s: GO-2026-6809 %q, want affected", p, statuses["GO-2026-6809"])
 		}
 	}
-}
-
-// attestationOf is the in-toto statement of predicate type pt attached to
-// the image with manifest digest d in the layout.
-func attestationOf(t *testing.T, l *oci.Layout, d v1.Hash, pt string) []byte {
-	t.Helper()
-	m, err := l.Index.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, desc := range m.Manifests {
-		if desc.Annotations["vnd.docker.reference.type"] != "attestation-manifest" || desc.Annotations["vnd.docker.reference.digest"] != d.String() {
-			continue
-		}
-		att, err := l.Index.Image(desc.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		am, err := att.Manifest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ld := range am.Layers {
-			if ld.Annotations["in-toto.io/predicate-type"] != pt {
-				continue
-			}
-			layer, err := att.LayerByDigest(ld.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc, err := layer.Compressed()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
-			dt, _ := io.ReadAll(rc)
-			return dt
-		}
-	}
-	t.Fatalf("no %s attestation for %s", pt, d)
-	return nil
 }
 
 // TestVulnsDockerDriver: through the docker driver (the BuildKit of

@@ -148,8 +148,8 @@ func main() {
 	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci or local, also build the Slimfile on this frontend image (an earlier one, to compare with)")
 	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
-	if *scenario != "local" && *scenario != "ci" && *scenario != "cgo" {
-		fail(fmt.Errorf("-scenario %q: want local, ci or cgo", *scenario))
+	if *scenario != "local" && *scenario != "vulns" && *scenario != "ci" && *scenario != "cgo" {
+		fail(fmt.Errorf("-scenario %q: want local, vulns, ci or cgo", *scenario))
 	}
 	if os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first (SLIMFILE_BENCH_BUILDKIT_HOST is new: run the test bed again): source \"$(integration/testbed/up.sh)\""))

@@ -16,10 +16,18 @@ import (
 // proxyWith writes a module proxy directory holding example.com/dep at
 // v1.0.0, a package that main can import, and returns it.
 func proxyWith(t *testing.T) string {
+	return depProxyOf(t, map[string]string{"dep.go": "package dep\n\nconst Name = \"dep\"\n"})
+}
+
+// depProxyOf writes a module proxy directory holding example.com/dep at
+// v1.0.0 made of files (besides its go.mod), and returns it.
+func depProxyOf(t *testing.T, files map[string]string) string {
 	t.Helper()
 	src := t.TempDir()
 	write(t, filepath.Join(src, "go.mod"), "module example.com/dep\n\ngo 1.24\n")
-	write(t, filepath.Join(src, "dep.go"), "package dep\n\nconst Name = \"dep\"\n")
+	for name, content := range files {
+		write(t, filepath.Join(src, name), content)
+	}
 	proxy := t.TempDir()
 	v := filepath.Join(proxy, "example.com", "dep", "@v")
 	if err := os.MkdirAll(v, 0o755); err != nil {

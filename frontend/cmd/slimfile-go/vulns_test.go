@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/module"
-	modzip "golang.org/x/mod/zip"
-
 	"github.com/slimfile/slimfile/internal/gostep"
 	"github.com/slimfile/slimfile/security"
 )
@@ -118,26 +115,10 @@ func TestVulnDB(t *testing.T) {
 // depProxy is a module proxy directory with example.com/dep v1.0.0: Bad
 // and Unused in example.com/dep, Sub in example.com/dep/sub.
 func depProxy(t *testing.T) string {
-	t.Helper()
-	src := t.TempDir()
-	write(t, filepath.Join(src, "go.mod"), "module example.com/dep\n\ngo 1.24\n")
-	write(t, filepath.Join(src, "dep.go"), "package dep\n\nfunc Bad() string { return \"bad\" }\n\nfunc Unused() string { return \"unused\" }\n")
-	write(t, filepath.Join(src, "sub", "sub.go"), "package sub\n\nfunc Sub() {}\n")
-	proxy := t.TempDir()
-	v := filepath.Join(proxy, "example.com", "dep", "@v")
-	os.MkdirAll(v, 0o755)
-	f, err := os.Create(filepath.Join(v, "v1.0.0.zip"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modzip.CreateFromDir(f, module.Version{Path: "example.com/dep", Version: "v1.0.0"}, src); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	write(t, filepath.Join(v, "v1.0.0.mod"), "module example.com/dep\n\ngo 1.24\n")
-	write(t, filepath.Join(v, "v1.0.0.info"), `{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}`)
-	write(t, filepath.Join(v, "list"), "v1.0.0\n")
-	return proxy
+	return depProxyOf(t, map[string]string{
+		"dep.go":     "package dep\n\nfunc Bad() string { return \"bad\" }\n\nfunc Unused() string { return \"unused\" }\n",
+		"sub/sub.go": "package sub\n\nfunc Sub() {}\n",
+	})
 }
 
 // TestVulns runs govulncheck, offline, on a module that calls one
