@@ -1,4 +1,4 @@
-package report
+package chromium
 
 import (
 	"bufio"
@@ -17,24 +17,24 @@ import (
 	"sync"
 )
 
-// cdp is a client of Chrome's DevTools protocol, over the one websocket of
+// conn is a client of Chrome's DevTools protocol over the one websocket of
 // the browser, with flat sessions (a page's commands carry its sessionId).
 // It is the least of both that a test needs: text frames out, text frames
 // in, possibly fragmented, pings answered, and JSON messages matched to
-// their commands by id. Events go to the handlers set with on, which run in
-// the reading goroutine and must not call the browser.
-type cdp struct {
-	conn net.Conn
-	wmu  sync.Mutex // one frame at a time
+// their commands by id. Events go to the function given to dial, which
+// runs in the reading goroutine and so must not wait for the browser.
+type conn struct {
+	nc    net.Conn
+	wmu   sync.Mutex // one frame at a time
+	event func(m message)
 
-	mu       sync.Mutex
-	next     int
-	pending  map[int]chan cdpMessage
-	handlers map[string]func(session string, params json.RawMessage)
-	err      error // why reading stopped
+	mu      sync.Mutex
+	next    int
+	pending map[int]chan message
+	err     error // why reading stopped
 }
 
-type cdpMessage struct {
+type message struct {
 	ID        int             `json:"id,omitempty"`
 	Method    string          `json:"method,omitempty"`
 	Params    json.RawMessage `json:"params,omitempty"`
@@ -46,15 +46,15 @@ type cdpMessage struct {
 	} `json:"error,omitempty"`
 }
 
-// dialCDP opens the websocket at wsURL (what the browser prints after
+// dial opens the websocket at wsURL (what the browser prints after
 // "DevTools listening on").
-func dialCDP(ctx context.Context, wsURL string) (*cdp, error) {
+func dial(ctx context.Context, wsURL string, event func(message)) (*conn, error) {
 	u, err := url.Parse(wsURL)
 	if err != nil {
 		return nil, err
 	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	nc, err := d.DialContext(ctx, "tcp", u.Host)
 	if err != nil {
 		return nil, err
 	}
@@ -66,46 +66,44 @@ func dialCDP(ctx context.Context, wsURL string) (*cdp, error) {
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Sec-WebSocket-Key", k)
 	req.Header.Set("Sec-WebSocket-Version", "13")
-	if err := req.Write(conn); err != nil {
-		conn.Close()
+	if err := req.Write(nc); err != nil {
+		nc.Close()
 		return nil, err
 	}
-	br := bufio.NewReader(conn)
+	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
-		conn.Close()
+		nc.Close()
 		return nil, err
 	}
 	sum := sha1.Sum([]byte(k + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
-		conn.Close()
+		nc.Close()
 		return nil, fmt.Errorf("websocket handshake: %s", resp.Status)
 	}
-	c := &cdp{conn: conn, pending: map[int]chan cdpMessage{}, handlers: map[string]func(string, json.RawMessage){}}
+	c := &conn{nc: nc, event: event, pending: map[int]chan message{}}
 	go c.read(br)
 	return c, nil
 }
 
-// on sets the handler of an event.
-func (c *cdp) on(method string, h func(session string, params json.RawMessage)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.handlers[method] = h
-}
-
 // call sends a command (to the page of session, or to the browser when
 // session is "") and decodes its result into result, if not nil.
-func (c *cdp) call(ctx context.Context, session, method string, params, result any) error {
+func (c *conn) call(ctx context.Context, session, method string, params, result any) error {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
-		return c.err
+		return fmt.Errorf("%s: %w", method, c.err)
 	}
 	c.next++
 	id := c.next
-	ch := make(chan cdpMessage, 1)
+	ch := make(chan message, 1)
 	c.pending[id] = ch
 	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+	}
 	msg := map[string]any{"id": id, "method": method}
 	if params != nil {
 		msg["params"] = params
@@ -113,13 +111,20 @@ func (c *cdp) call(ctx context.Context, session, method string, params, result a
 	if session != "" {
 		msg["sessionId"] = session
 	}
-	b, _ := json.Marshal(msg)
+	b, err := json.Marshal(msg)
+	if err != nil {
+		forget()
+		return fmt.Errorf("%s: %w", method, err)
+	}
 	if err := c.write(0x1, b); err != nil {
-		return err
+		forget()
+		return fmt.Errorf("%s: %w", method, err)
 	}
 	select {
 	case m, ok := <-ch:
 		if !ok {
+			c.mu.Lock()
+			defer c.mu.Unlock()
 			return fmt.Errorf("%s: %w", method, c.err)
 		}
 		if m.Error != nil {
@@ -130,12 +135,13 @@ func (c *cdp) call(ctx context.Context, session, method string, params, result a
 		}
 		return nil
 	case <-ctx.Done():
+		forget()
 		return fmt.Errorf("%s: %w", method, ctx.Err())
 	}
 }
 
 // write sends one frame, masked as a client must.
-func (c *cdp) write(opcode byte, payload []byte) error {
+func (c *conn) write(opcode byte, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	hdr := []byte{0x80 | opcode}
@@ -155,13 +161,13 @@ func (c *cdp) write(opcode byte, payload []byte) error {
 	for i, b := range payload {
 		masked[i] = b ^ mask[i%4]
 	}
-	_, err := c.conn.Write(append(append(hdr, mask...), masked...))
+	_, err := c.nc.Write(append(append(hdr, mask...), masked...))
 	return err
 }
 
 // read reads messages until the connection ends, and then fails every
 // command still waiting.
-func (c *cdp) read(br *bufio.Reader) {
+func (c *conn) read(br *bufio.Reader) {
 	var msg []byte
 	var err error
 	for {
@@ -223,6 +229,8 @@ func readFrame(br *bufio.Reader) (fin bool, opcode byte, payload []byte, err err
 			return
 		}
 	}
+	// A screenshot of a long page is tens of megabytes of base64; more
+	// than this is a broken stream, not a message.
 	if n > 256<<20 {
 		return fin, opcode, nil, fmt.Errorf("a frame of %d bytes", n)
 	}
@@ -238,26 +246,22 @@ func readFrame(br *bufio.Reader) (fin bool, opcode byte, payload []byte, err err
 	return
 }
 
-func (c *cdp) dispatch(b []byte) {
-	var m cdpMessage
+func (c *conn) dispatch(b []byte) {
+	var m message
 	if json.Unmarshal(b, &m) != nil {
 		return
 	}
-	c.mu.Lock()
-	if m.ID != 0 {
-		ch := c.pending[m.ID]
-		delete(c.pending, m.ID)
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- m
-		}
+	if m.ID == 0 {
+		c.event(m)
 		return
 	}
-	h := c.handlers[m.Method]
+	c.mu.Lock()
+	ch := c.pending[m.ID]
+	delete(c.pending, m.ID)
 	c.mu.Unlock()
-	if h != nil {
-		h(m.SessionID, m.Params)
+	if ch != nil {
+		ch <- m
 	}
 }
 
-func (c *cdp) close() { c.conn.Close() }
+func (c *conn) close() error { return c.nc.Close() }
