@@ -75,7 +75,7 @@ func benchCgo(subject, label, platforms, toolchain string, runs int) {
 			f.cold = append(f.cold, v.run(dir, platforms, "type=oci,dest="+dest, named...))
 			fmt.Fprintf(os.Stderr, "%s cold run %d %-28s %6.1fs\n", label, r, v.name(), last(f.cold))
 			for i := 1; i <= 2; i++ {
-				touch(filepath.Join(dir, "main.go"), 100*r+i)
+				touch(mainFile(dir), 100*r+i)
 				f.warm = append(f.warm, v.run(dir, platforms, "type=oci,dest="+dest, named...))
 			}
 			l, err := oci.Open(dest)

@@ -108,9 +108,9 @@ func ciRun(v *buildkitVariant, subject, goVersion, platforms, ref string) (cold,
 	cold = v.run(dir, platforms, out, "--export-cache", "type=registry,ref="+ref+",mode=max")
 	size = cacheBytes(ref)
 	prune()
-	touch(filepath.Join(dir, "main.go"), 1)
+	touch(mainFile(dir), 1)
 	fresh = v.run(dir, platforms, out, "--import-cache", "type=registry,ref="+ref)
-	touch(filepath.Join(dir, "main.go"), 2)
+	touch(mainFile(dir), 2)
 	warm = v.run(dir, platforms, out)
 	return cold, fresh, warm, size
 }

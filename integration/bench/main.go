@@ -259,7 +259,7 @@ func bench(subject, label, platform string, runs, rounds int, withKo, withSeccom
 				continue // its warm build is a cold one: runs of them are enough
 			}
 			res, dir := results[v.name()], dirs[v.name()]
-			touch(filepath.Join(dir, "main.go"), r)
+			touch(mainFile(dir), r)
 			t, _ := v.build(dir, platform, false)
 			res.warm = append(res.warm, t)
 			t, _ = v.build(dir, platform, false)
@@ -385,6 +385,24 @@ func prune() {
 // a comment line, which leaves the binary byte for byte the same, so the
 // steps after go build hit the cache (the figures before December 2026).
 var editKind = "code"
+
+// mainFile is a file of the main package at the module's root: main.go,
+// else the first .go file that declares package main (node_exporter's is
+// node_exporter.go).
+func mainFile(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, "main.go")); err == nil {
+		return filepath.Join(dir, "main.go")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		dt, err := os.ReadFile(f)
+		if err == nil && !strings.HasSuffix(f, "_test.go") && regexp.MustCompile(`(?m)^package main\b`).Match(dt) {
+			return f
+		}
+	}
+	fail(fmt.Errorf("no file of package main at the root of %s", dir))
+	return ""
+}
 
 // touch changes a .go file, as an edit would.
 func touch(path string, n int) {

@@ -52,12 +52,12 @@ func benchVulns(subject, label, platform string, runs, rounds int) {
 	for r := 1; r <= rounds; r++ {
 		for _, v := range rotated(variants, r) {
 			t := res[v]
-			touch(filepath.Join(dirs[v], "main.go"), r)
+			touch(mainFile(dirs[v]), r)
 			s, _ := v.build(dirs[v], platform, false)
 			t.inert = append(t.inert, s)
 			s, _ = v.build(dirs[v], platform, false)
 			t.noop = append(t.noop, s)
-			addCall(filepath.Join(dirs[v], "main.go"), r)
+			addCall(mainFile(dirs[v]), r)
 			s, _ = v.build(dirs[v], platform, false)
 			t.call = append(t.call, s)
 		}

@@ -186,7 +186,19 @@ func serveVulnDB(addr, dir string) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/vulndb.zip", http.FileServer(http.Dir(dir)))
-	mux.Handle("/", http.FileServer(http.Dir(filepath.Join(dir, "db"))))
+	mux.Handle("/vulndb.zip", withETag(dir, http.FileServer(http.Dir(dir))))
+	mux.Handle("/", withETag(filepath.Join(dir, "db"), http.FileServer(http.Dir(filepath.Join(dir, "db")))))
 	return http.Serve(l, mux)
+}
+
+// withETag gives each file an ETag (of its size and modification time),
+// as the public database's storage does: BuildKit's HTTP source asks again
+// with If-None-Match, and a file that did not change is not sent again.
+func withETag(root string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(r.URL.Path))); err == nil && fi.Mode().IsRegular() {
+			w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().UnixNano(), fi.Size()))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
