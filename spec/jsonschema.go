@@ -75,6 +75,13 @@ func schemaOf(k *key) map[string]any {
 		s = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}}}
 	case kObject:
 		s = objectSchema(k.keys)
+		if len(k.oneof) > 0 {
+			var alts []any
+			for _, o := range k.oneof {
+				alts = append(alts, map[string]any{"required": []string{o}})
+			}
+			s["oneOf"] = alts
+		}
 		if k.short != nil {
 			s = map[string]any{"anyOf": []any{schemaOf(k.short), s}}
 		}

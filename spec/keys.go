@@ -36,11 +36,16 @@ type key struct {
 	// short, for kObject, is the key that a single value written in place
 	// of the mapping sets (security.vulns: fail is {mode: fail}).
 	short *key
-	check func(string) error             // a value, or each list element
-	names func(string) error             // each name of a mapping
-	entry func(name, value string) error // each name and value of a mapping
-	norm  func(string) string
-	keys  []*key // kObject and kObjects: the keys of the struct
+	// oneof, for kObject, are keys of which a mapping written must have
+	// exactly one; replace says that a target's mapping replaces the top
+	// level's rather than merging with it key by key.
+	oneof   []string
+	replace bool
+	check   func(string) error             // a value, or each list element
+	names   func(string) error             // each name of a mapping
+	entry   func(name, value string) error // each name and value of a mapping
+	norm    func(string) string
+	keys    []*key // kObject and kObjects: the keys of the struct
 }
 
 // The tree: the keys of a target (which the top level has too), and those
@@ -84,6 +89,10 @@ func keysOf(t reflect.Type) []*key {
 		k.names = lookupFn(nameChecks, f.Tag.Get("names"), nil)
 		k.entry = lookupFn(entryChecks, f.Tag.Get("entry"), nil)
 		k.norm = lookupFn(norms, f.Tag.Get("norm"), nil)
+		if o := f.Tag.Get("oneof"); o != "" {
+			k.oneof = strings.Split(o, ",")
+		}
+		k.replace = f.Tag.Get("replace") == "true"
 		out = append(out, k)
 	}
 	return out

@@ -185,6 +185,17 @@ func (p *parser) checkValue(v *yaml.Node, kd *key, path string) {
 			return
 		}
 		p.checkObject(v, kd.keys, path+".")
+		if len(kd.oneof) > 0 {
+			n := 0
+			for _, k := range kd.oneof {
+				if lookup(v, k) != nil {
+					n++
+				}
+			}
+			if n != 1 {
+				p.errorf(v, "%s: give exactly one of %s", path, strings.Join(kd.oneof, ", "))
+			}
+		}
 	case kObjects:
 		shape := "{" + strings.Join(fieldNames(kd.keys), ", ") + "}"
 		if v.Kind != yaml.SequenceNode {

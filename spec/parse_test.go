@@ -508,6 +508,40 @@ func TestParseVulns(t *testing.T) {
 	}
 }
 
+// TestParseHealthcheck: a target's health check replaces the top
+// level's (one way to check, not a mix of two), and its values keep their
+// positions.
+func TestParseHealthcheck(t *testing.T) {
+	f := mustParse(t, src(
+		"slimfile: 1",
+		"image:",
+		"  healthcheck: {http: \"http://localhost:8080/healthz\", interval: 10s}",
+		"  ca: [certs/corp.pem]",
+		"targets:",
+		"  api:",
+		"  worker:",
+		"    image:",
+		"      healthcheck: {tcp: \"127.0.0.1:9000\", retries: 3}",
+	))
+	api, worker := mustTarget(t, f, "api"), mustTarget(t, f, "worker")
+	if h := api.Image.Healthcheck; h.HTTP != "http://localhost:8080/healthz" || h.Interval != "10s" || h.TCP != "" {
+		t.Errorf("api: %+v", h)
+	}
+	if h := worker.Image.Healthcheck; h.TCP != "127.0.0.1:9000" || h.HTTP != "" || h.Interval != "" || h.Retries != 3 {
+		t.Errorf("worker: %+v, want the target's own health check alone", h)
+	}
+	if !reflect.DeepEqual(worker.Image.CA, []string{"certs/corp.pem"}) {
+		t.Errorf("worker's ca %v", worker.Image.CA)
+	}
+	if r, ok := worker.Pos(&worker.Image.Healthcheck.TCP); !ok || r.Line != 9 {
+		t.Errorf("tcp at %+v %v", r, ok)
+	}
+	a, err := spec.HealthAddr("localhost:8080", 80)
+	if err != nil || a.String() != "127.0.0.1:8080" {
+		t.Errorf("HealthAddr(localhost:8080) = %v, %v", a, err)
+	}
+}
+
 func TestParseSyntaxComments(t *testing.T) {
 	tests := []struct {
 		name string
@@ -643,6 +677,28 @@ func TestParseErrors(t *testing.T) {
 				{8, 14, `"GO-24-1" is not a vulnerability ID`},
 				{9, 14, `"GHSA-8r3f-844c-mc3" is not a vulnerability ID`},
 				{10, 13, `"go-2024-2687" is not a vulnerability ID`},
+			},
+		},
+		{
+			name: "health checks that dial out, speak TLS, give two ways or none, or take no time",
+			data: src("slimfile: 1", "targets:",
+				"  a: {image: {healthcheck: {http: \"http://example.com/healthz\"}}}",
+				"  b: {image: {healthcheck: {http: \"https://127.0.0.1/healthz\"}}}",
+				"  c: {image: {healthcheck: {tcp: \"10.0.0.1:9000\"}}}",
+				"  d: {image: {healthcheck: {tcp: \"127.0.0.1:9000\", exec: [/bin/x]}}}",
+				"  e: {image: {healthcheck: {interval: 30s}}}",
+				"  f: {image: {healthcheck: {tcp: \"[::1]:9000\", interval: 30, timeout: -1s, retries: 0}}}",
+				"  g: {image: {healthcheck: {tcp: \"localhost:http\"}}}"),
+			want: []wantErr{
+				{3, 35, "a health check must stay on loopback"},
+				{4, 35, "the probe speaks plain http://"},
+				{5, 34, "a health check must stay on loopback"},
+				{6, 28, "image.healthcheck: give exactly one of http, tcp, exec"},
+				{7, 28, "image.healthcheck: give exactly one of http, tcp, exec"},
+				{8, 58, `"30" is not a duration`},
+				{8, 71, `"-1s" is not a duration`},
+				{8, 85, "retries 0: want a count of 1 or more"},
+				{9, 34, `port "http" is not a port number`},
 			},
 		},
 		{

@@ -29,7 +29,7 @@ func targets(root *yaml.Node, version Range) []*Target {
 	var out []*Target
 	for i := 0; i+1 < len(tn.Content); i += 2 {
 		k, v := tn.Content[i], tn.Content[i+1]
-		out = append(out, decodeTarget(k.Value, merge(top, longForms(v, targetKeys)), nodeRange(k), version))
+		out = append(out, decodeTarget(k.Value, merge(top, longForms(v, targetKeys), targetKeys), nodeRange(k), version))
 	}
 	return out
 }
@@ -53,8 +53,9 @@ func longForms(n *yaml.Node, keys []*key) *yaml.Node {
 	return &out
 }
 
-// merge returns base with over laid on top of it.
-func merge(base, over *yaml.Node) *yaml.Node {
+// merge returns base, a mapping of keys, with over laid on top of it; a
+// key that replaces (its replace tag) is not merged into.
+func merge(base, over *yaml.Node, keys []*key) *yaml.Node {
 	if over == nil || over.Kind != yaml.MappingNode {
 		if over != nil && over.Kind == yaml.ScalarNode && over.Tag == "!!null" {
 			return base
@@ -70,7 +71,15 @@ func merge(base, over *yaml.Node) *yaml.Node {
 		k := base.Content[i]
 		v := base.Content[i+1]
 		if ov := lookup(over, k.Value); ov != nil {
-			v = merge(v, ov)
+			kd := find(keys, k.Value)
+			switch {
+			case kd != nil && kd.replace:
+				v = ov
+			case kd != nil:
+				v = merge(v, ov, kd.keys)
+			default:
+				v = merge(v, ov, nil)
+			}
 			done[k.Value] = true
 		}
 		out.Content = append(out.Content, k, v)

@@ -99,6 +99,20 @@ type Image struct {
 	Labels      map[string]string `key:"labels" doc:"image config labels (merged with --label)"`
 	Annotations map[string]string `key:"annotations" doc:"manifest annotations"`
 	Stopsignal  string            `key:"stopsignal" check:"signal" doc:"stop signal, such as SIGTERM"`
+	Healthcheck Healthcheck       `key:"healthcheck" oneof:"http,tcp,exec" replace:"true" doc:"the image's health check (Docker and Podman run it; Kubernetes uses its own probes): {http: URL} or {tcp: host:port} on loopback, served by a probe of a few hundred bytes the frontend adds, or {exec: [argv]}, the program's own command; with interval, timeout, start_period, retries"`
+	CA          []string          `key:"ca" check:"relpath" doc:"PEM certificate files of the build context, appended to the CA bundle (the whole bundle with certs: false); each is parsed at build time"`
+}
+
+// Healthcheck is the image's health check (image.healthcheck): one of
+// HTTP, TCP and Exec, and how often and how long to try.
+type Healthcheck struct {
+	HTTP        string   `key:"http" check:"healthurl" doc:"an http:// URL on loopback (127.0.0.1, [::1] or localhost) that answers 2xx or 3xx when the program is healthy"`
+	TCP         string   `key:"tcp" check:"healthaddr" doc:"a loopback host:port that accepts a connection when the program is healthy"`
+	Exec        []string `key:"exec" doc:"a command of the image, exec form, that exits 0 when the program is healthy: [/usr/local/bin/server, health]"`
+	Interval    string   `key:"interval" check:"duration" doc:"time between checks, such as 30s (the engine's default when not written)"`
+	Timeout     string   `key:"timeout" check:"duration" doc:"time a check may take, such as 5s; the probe stops itself then"`
+	StartPeriod string   `key:"start_period" check:"duration" doc:"time the program is given to start, such as 10s"`
+	Retries     int      `key:"retries" check:"retries" doc:"failed checks in a row that make the container unhealthy"`
 }
 
 // FileCopy is an extra file or directory copied from the build context.

@@ -2,11 +2,15 @@ package spec
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -269,9 +273,81 @@ var checks = map[string]func(string) error{
 	"tag":        checkTag,
 	"modpattern": checkModulePattern,
 	"vulnid":     checkVulnID,
+	"healthurl":  checkHealthURL,
+	"healthaddr": checkHealthAddr,
+	"duration":   checkDuration,
+	"retries":    checkRetries,
 	"reason":     checkReason,
 	"seccomp":    checkProfile(seccompProfiles...),
 	"apparmor":   checkProfile(apparmorProfiles...),
+}
+
+// checkHealthURL accepts an http:// URL whose host is loopback: the probe
+// runs in the container, and a health check that dials out of it tests
+// another machine, not the program.
+func checkHealthURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", s, err)
+	}
+	if u.Scheme != "http" {
+		return fmt.Errorf("%q: the probe speaks plain http:// to the program on loopback (for TLS, use tcp or exec)", s)
+	}
+	if u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%q: a health URL has no user or #fragment", s)
+	}
+	if _, err := HealthAddr(u.Host, 80); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkHealthAddr accepts a loopback host:port.
+func checkHealthAddr(s string) error {
+	if !strings.Contains(s, ":") {
+		return fmt.Errorf("%q is not a host:port such as 127.0.0.1:9000", s)
+	}
+	_, err := HealthAddr(s, 0)
+	return err
+}
+
+// HealthAddr is the loopback address of host[:port] (localhost is
+// 127.0.0.1: the probe resolves no name), port def when none is written.
+func HealthAddr(hostport string, def uint16) (netip.AddrPort, error) {
+	host, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, portStr = hostport, strconv.Itoa(int(def))
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil || port == 0 {
+		return netip.AddrPort{}, fmt.Errorf("%q: port %q is not a port number", hostport, portStr)
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	if err != nil || !addr.Unmap().IsLoopback() {
+		return netip.AddrPort{}, fmt.Errorf("%q: a health check must stay on loopback (127.0.0.1, [::1] or localhost): one that dials out of the container checks another machine, not the program", hostport)
+	}
+	return netip.AddrPortFrom(addr.Unmap(), uint16(port)), nil
+}
+
+// checkDuration accepts a Go duration such as 30s or 1m30s, as Docker's
+// HEALTHCHECK options take them.
+func checkDuration(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a duration such as 30s or 1m30s", s)
+	}
+	return nil
+}
+
+// checkRetries accepts a count of failed checks.
+func checkRetries(s string) error {
+	if n, err := strconv.Atoi(s); err != nil || n < 1 {
+		return fmt.Errorf("retries %s: want a count of 1 or more", s)
+	}
+	return nil
 }
 
 // nameChecks check each name of a mapping (names:"...").
