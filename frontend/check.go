@@ -129,6 +129,9 @@ func hiddenInputs(f *spec.File, excludes []string) []hidden {
 		for _, v := range t.ProfileFiles() {
 			add(t.Key(v), *v, t.Where(v))
 		}
+		for i := range t.Image.CA {
+			add(t.Key(&t.Image.CA[i]), t.Image.CA[i], t.Where(&t.Image.CA[i]))
+		}
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/security"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -102,6 +103,11 @@ func (b *builder) gather(ctx context.Context, opts *sllb.Options, ets []*spec.Ta
 		opts.ProfileFiles, err = b.profileFiles(ectx, ets)
 		return err
 	})
+	eg.Go(func() (err error) {
+		defer recovered(&err)
+		opts.CAFiles, err = b.caFiles(ectx, ets)
+		return err
+	})
 	if opts.Layers {
 		eg.Go(func() (err error) {
 			defer recovered(&err)
@@ -140,6 +146,30 @@ func (b *builder) profileFiles(ctx context.Context, ets []*spec.Target) (map[str
 				return nil, at(fmt.Errorf("%s: %v", et.Key(v), err), et.Where(v))
 			}
 			files[*v] = dt
+		}
+	}
+	return files, nil
+}
+
+// caFiles reads and parses the certificate files of the targets'
+// image.ca, each once per build: a file that is not PEM certificates is
+// an error at its line, before any step runs.
+func (b *builder) caFiles(ctx context.Context, ets []*spec.Target) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, et := range ets {
+		for i, name := range et.Image.CA {
+			if _, ok := files[name]; ok {
+				continue
+			}
+			where := et.Where(&et.Image.CA[i])
+			dt, err := b.readContextFile(ctx, name)
+			if err != nil {
+				return nil, at(fmt.Errorf("image.ca: %v", err), where)
+			}
+			if err := security.CheckCertificates(dt); err != nil {
+				return nil, at(fmt.Errorf("image.ca: %s: %v", name, err), where)
+			}
+			files[name] = dt
 		}
 	}
 	return files, nil

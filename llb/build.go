@@ -49,6 +49,9 @@ type Result struct {
 // spec.File.Expanded) on platform p needs: the go mod download, go build
 // and runtime steps, and what makes the image config and the profiles.
 func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
+	if err := checkCA(o, t); err != nil {
+		return nil, err
+	}
 	mods := download(o, t)
 	deps, err := dependencies(o, t, p, mods)
 	if err != nil {
@@ -64,7 +67,9 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 		r.LeftOut = &goOut
 	}
 	r.Binary = compress(o, t, p, goOut)
-	r.stages = imageStages(o, t, p, r.Binary)
+	if r.stages, err = imageStages(o, t, p, r.Binary); err != nil {
+		return nil, err
+	}
 	r.Image = runtime(o, r.Base, r.stages)
 	return r, nil
 }
@@ -98,6 +103,7 @@ func (r *Result) Confinement(derived []byte) (*security.Set, error) {
 	set, err := security.NewSet(security.Options{
 		Seccomp: t.Security.Seccomp, AppArmor: t.Security.Apparmor, Files: r.opts.ProfileFiles, Derived: derived,
 		Binary: r.BinaryName, Exe: path.Join(BinDir, r.BinaryName), UID: uid, GID: gid,
+		Extra: ProbeSyscalls(t, r.Platform.Architecture), Programs: healthPrograms(t, path.Join(BinDir, r.BinaryName)),
 	})
 	var se *security.Error
 	if errors.As(err, &se) {

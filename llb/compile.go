@@ -63,8 +63,9 @@ type Options struct {
 	// for the order in which labels override each other.
 	Labels, BuildLabels map[string]string
 	// ProfileFiles are the security profile files the target names, read
-	// from the build context, by path.
-	ProfileFiles map[string][]byte
+	// from the build context, by path; CAFiles image.ca's certificate
+	// files, read and parsed.
+	ProfileFiles, CAFiles map[string][]byte
 	// Layers keeps the downloaded modules and each platform's compiled
 	// dependency packages in layers of their own as well as in the cache
 	// mounts, so that --cache-to exports them (layers.go). It needs

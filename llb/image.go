@@ -63,7 +63,12 @@ func runtimeStages(in *Options, t *spec.Target) []stage {
 		Copy(skel, "/d", nonrootHome, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o700},
 			ChownOpt: &llb.ChownOpt{User: &llb.UserOpt{UID: NonrootUID}, Group: &llb.UserOpt{UID: NonrootUID}}})
 	what := "users, /tmp"
-	if t.Image.Certs {
+	switch {
+	case len(t.Image.CA) > 0:
+		fa = fa.Mkdir(path.Dir(CertFile), 0o755, llb.WithParents(true)).
+			Copy(caBundle(in, t), "/ca-certificates.crt", CertFile, &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o644}})
+		what += ", CA certificates (with image.ca)"
+	case t.Image.Certs:
 		fa = fa.Mkdir(path.Dir(CertFile), 0o755, llb.WithParents(true)).
 			Copy(in.Toolchain, CertFile, CertFile, &llb.CopyInfo{FollowSymlinks: true, Mode: &llb.ChmodOpt{Mode: 0o644}})
 		what += ", CA certificates"
@@ -129,11 +134,19 @@ func runtime(in *Options, base *Base, stages []stage) llb.State {
 // imageStages are the layers the frontend adds to the base, each a stage:
 // the runtime files, the time zones, and the binary in /usr/local/bin
 // with image.files.
-func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) []stage {
+func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) ([]stage, error) {
 	binary := t.BinaryName(in.Module.Path)
 	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
 	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
 		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
+	if hasProbe(t) {
+		elf, err := probeELF(t, p)
+		if err != nil {
+			return nil, err
+		}
+		fa = fa.Mkfile(ProbePath, 0o755, elf)
+		name += ", " + ProbePath
+	}
 	var srcs []spec.Range
 	for i, fc := range t.Image.Files {
 		fa = fa.Mkdir(path.Dir(fc.Dst), 0o755, llb.WithParents(true)).
@@ -146,7 +159,7 @@ func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State
 		// A source missing from the build context fails this step.
 		opts = append(opts, in.Locate(srcs...))
 	}
-	return append(runtimeStages(in, t), stage{llb.Scratch().File(fa, opts...), name})
+	return append(runtimeStages(in, t), stage{llb.Scratch().File(fa, opts...), name}), nil
 }
 
 // fileCopyInfo copies an image.files entry as Docker's COPY does (a
@@ -182,7 +195,7 @@ func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform) *
 	if !env.has("PATH") {
 		env.set("PATH", BinDir+":/usr/bin:/bin")
 	}
-	if t.Image.Certs {
+	if t.Image.Certs || len(t.Image.CA) > 0 {
 		env.set("SSL_CERT_FILE", CertFile)
 	}
 	if t.Image.Tzdata {
@@ -209,6 +222,7 @@ func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform) *
 		}
 	}
 	c.StopSignal = t.Image.Stopsignal
+	c.Healthcheck = healthcheck(t)
 	img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: runtime files", Comment: "slimfile"})
 	if t.Image.Tzdata {
 		img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: time zones", Comment: "slimfile"})

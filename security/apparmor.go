@@ -25,6 +25,9 @@ profile {{.Name}} flags=(attach_disconnected,mediate_deleted) {
   # Files: the image is read-only to the program, /tmp is its scratch space.
   /{,**} r,
   {{.Exe}} mrix,
+{{- range .Programs}}
+  {{.}} mrix,
+{{- end}}
   /tmp/ rw,
   /tmp/** rwk,
   /dev/null rw,
@@ -65,10 +68,14 @@ profile {{.Name}} flags=(attach_disconnected,mediate_deleted) {
 }
 `))
 
-// DefaultAppArmor is the AppArmor profile generated for the binary at exe.
-func DefaultAppArmor(name, exe string) []byte {
+// DefaultAppArmor is the AppArmor profile generated for the binary at exe,
+// which may also run the programs (the health check's).
+func DefaultAppArmor(name, exe string, programs ...string) []byte {
 	var b bytes.Buffer
-	if err := appArmorTemplate.Execute(&b, struct{ Name, Exe string }{name, exe}); err != nil {
+	if err := appArmorTemplate.Execute(&b, struct {
+		Name, Exe string
+		Programs  []string
+	}{name, exe, programs}); err != nil {
 		panic(err) // the template and its data are fixed
 	}
 	return b.Bytes()

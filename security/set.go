@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+
+	"github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Set is the confinement of one target: its profiles, their names, and
@@ -35,8 +39,14 @@ type Options struct {
 	Files  map[string][]byte
 	Binary string // the binary's name
 	Exe    string // the binary's path in the image
-	UID    int
-	GID    int
+	// Extra are system calls the image's other programs make (the health
+	// check's probe), allowed beside the binary's in the profiles the
+	// frontend makes; Programs are those programs, which the AppArmor
+	// profile lets run.
+	Extra    []string
+	Programs []string
+	UID      int
+	GID      int
 }
 
 // Error is a problem with one of the security values; Key is
@@ -61,6 +71,9 @@ func NewSet(o Options) (*Set, error) {
 	default:
 		s.Seccomp, err = Seccomp(o.Seccomp, o.Files[o.Seccomp])
 	}
+	if err == nil && len(o.Extra) > 0 && (o.Seccomp == "default" || o.Seccomp == "go") {
+		s.Seccomp, err = allowing(s.Seccomp, o.Extra)
+	}
 	if err != nil {
 		return nil, &Error{Key: "security.seccomp", Err: fmt.Errorf("%s: %w", o.Seccomp, err)}
 	}
@@ -80,7 +93,7 @@ func NewSet(o Options) (*Set, error) {
 	case "none":
 	case "default":
 		s.AppArmorName = DefaultAppArmorName(o.Binary)
-		s.AppArmor = DefaultAppArmor(s.AppArmorName, o.Exe)
+		s.AppArmor = DefaultAppArmor(s.AppArmorName, o.Exe, o.Programs...)
 	default:
 		s.AppArmor = o.Files[o.AppArmor]
 		if s.AppArmorName, err = AppArmorName(s.AppArmor); err != nil {
@@ -119,4 +132,31 @@ func (s *Set) Files() map[string][]byte {
 		f[AppArmorFileName] = s.AppArmor
 	}
 	return f
+}
+
+// allowing is the profile (JSON) with a rule that allows those of names
+// that no rule of it names: a call it allows with conditions (socket for
+// some families only) or refuses keeps its rule.
+func allowing(profile []byte, names []string) ([]byte, error) {
+	var p seccomp.Seccomp
+	if err := json.Unmarshal(profile, &p); err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, r := range p.Syscalls {
+		for _, n := range append(slices.Clone(r.Names), r.Name) {
+			named[n] = true
+		}
+	}
+	var add []string
+	for _, n := range names {
+		if !named[n] {
+			add = append(add, n)
+		}
+	}
+	if len(add) == 0 {
+		return profile, nil
+	}
+	p.Syscalls = append(p.Syscalls, &seccomp.Syscall{LinuxSyscall: specs.LinuxSyscall{Names: add, Action: specs.ActAllow}, Comment: "the health check's probe"})
+	return json.Marshal(&p)
 }

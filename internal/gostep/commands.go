@@ -155,6 +155,25 @@ func (c *Report) fields() []field {
 }
 func (c *Report) check() error { return errors.Join(need(c.Request, "-request"), need(c.Out, "-out")) }
 
+// Certs writes to Out the CA bundle Bundle with the PEM certificates of
+// Add appended.
+type Certs struct {
+	Bundle, Add, Out string
+}
+
+func (*Certs) Name() string       { return "certs" }
+func (*Certs) command() *[]string { return nil }
+func (c *Certs) fields() []field {
+	return []field{
+		{"bundle", "the toolchain's CA bundle", &c.Bundle},
+		{"add", "the certificates to append", &c.Add},
+		{"out", "the bundle to write", &c.Out},
+	}
+}
+func (c *Certs) check() error {
+	return errors.Join(need(c.Bundle, "-bundle"), need(c.Add, "-add"), need(c.Out, "-out"))
+}
+
 // Tmp makes the directory Dir with mode 1777, for the image's /tmp.
 type Tmp struct {
 	Dir string

@@ -78,6 +78,7 @@ var commands = []func() Command{
 	func() Command { return &Build{} },
 	func() Command { return &Zoneinfo{} },
 	func() Command { return &Tmp{} },
+	func() Command { return &Certs{} },
 	func() Command { return &Report{} },
 	func() Command { return &VulnDB{} },
 	func() Command { return &Vulns{} },

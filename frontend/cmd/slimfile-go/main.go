@@ -63,6 +63,8 @@ func run(args []string) error {
 			return err
 		}
 		return os.Chmod(c.Dir, 0o777|os.ModeSticky)
+	case *gostep.Certs:
+		return appendCerts(c)
 	case *gostep.Report:
 		return makeReport(c)
 	case *gostep.VulnDB:
