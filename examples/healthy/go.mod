@@ -1,0 +1,3 @@
+module github.com/slimfile/slimfile/examples/healthy
+
+go 1.26
