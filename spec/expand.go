@@ -183,6 +183,31 @@ func (x *expander) value(path, raw string, k *key) string {
 
 func (x *expander) check(path string, fn func(string) error, v string) {
 	if err := fn(v); err != nil {
-		x.errs = append(x.errs, &Error{Range: x.pos[path], Msg: fmt.Sprintf("%s (after expanding args): %v", path, err)})
+		x.errs = append(x.errs, &Error{Range: x.pos[path], Msg: fmt.Sprintf("%s (after expanding args): %v", shortPath(path, x.pos), err)})
 	}
+}
+
+// shortPathRe matches the key path of an element's short key, as in
+// main[1].package.
+var shortPathRe = regexp.MustCompile(`^([a-z_.]+)\[(\d+)\]\.([a-z_]+)$`)
+
+// shortPath is path as a message names it: an element's short key by the
+// element, main[1] for main[1].package, as a list of single values is
+// written, and by the key alone, main, when the list was written as that
+// single value (pos has the value and the list at the same place).
+func shortPath(path string, pos positions) string {
+	m := shortPathRe.FindStringSubmatch(path)
+	if m == nil {
+		return path
+	}
+	k := find(targetKeys, m[1])
+	if k == nil || k.kind != kObjects || k.short == nil || k.short.name != m[3] {
+		return path
+	}
+	list, okl := pos[m[1]]
+	value, okv := pos[path]
+	if m[2] == "0" && okl && okv && list.Line == value.Line && list.Column == value.Column {
+		return m[1]
+	}
+	return m[1] + "[" + m[2] + "]"
 }

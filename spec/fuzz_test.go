@@ -75,12 +75,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse returned a File without targets")
 		}
 		for _, tg := range file.Targets {
-			if tg == nil || tg.Name == "" || tg.Main == "" {
+			if tg == nil || tg.Name == "" || tg.Mains[0].Package == "" {
 				t.Fatalf("bad target %#v", tg)
 			}
 			// Exercising the accessors must not panic either.
 			_ = tg.BinaryName("example.com/m/v2")
-			_, _ = tg.Pos(&tg.Main)
+			_, _ = tg.Pos(&tg.Mains[0].Package)
 			_ = tg.Where(&tg.Build.Env, "GOFLAGS")
 		}
 	})

@@ -77,15 +77,26 @@ func (f *File) ToolchainRef(goVersion string) string {
 	return "golang:" + goVersion + "-alpine"
 }
 
-// BinaryName is the name of t's binary: `binary`, else the last element of
-// `main`, else (main is ".") of the module path, skipping a /vN element.
+// BinaryName is the name of t's first binary, the entrypoint
+// (Binaries).
 func (t *Target) BinaryName(modPath string) string {
-	if t.Binary != "" {
+	return t.binaryName(0, modPath)
+}
+
+// binaryName is the name of binary i: its entry's binary, else for the
+// first the target's binary, else the last element of its package, else
+// (package ".") of the module path, skipping a /vN element.
+func (t *Target) binaryName(i int, modPath string) string {
+	m := t.Mains[i]
+	switch {
+	case m.Binary != "":
+		return m.Binary
+	case i == 0 && t.Binary != "":
 		return t.Binary
 	}
 	p := modPath
-	if t.Main != "." {
-		p = t.Main
+	if m.Package != "." {
+		p = m.Package
 	}
 	p = strings.TrimSuffix(path.Clean(p), "/")
 	base := path.Base(p)
@@ -96,6 +107,56 @@ func (t *Target) BinaryName(modPath string) string {
 		return "app"
 	}
 	return base
+}
+
+// Packages are the packages of t's binaries, in the order of main.
+func (t *Target) Packages() []string {
+	out := make([]string, len(t.Mains))
+	for i, m := range t.Mains {
+		out[i] = m.Package
+	}
+	return out
+}
+
+// Bin is one binary of a target: its package, relative to the module, and
+// its file name in the image.
+type Bin struct {
+	Package string
+	Name    string
+	// Main is the entry of t.Mains it comes from, for positions
+	// (t.Where(&b.Main.Package)).
+	Main *Main
+}
+
+// Binaries are t's binaries in the order of main, the entrypoint first.
+// Two that would have the same name, or the same package twice, are an
+// error at the second one's entry.
+func (t *Target) Binaries(modPath string) ([]Bin, error) {
+	var out []Bin
+	for i := range t.Mains {
+		m := &t.Mains[i]
+		b := Bin{Package: m.Package, Name: t.binaryName(i, modPath), Main: m}
+		for _, o := range out {
+			var err error
+			switch {
+			case o.Package == b.Package:
+				err = fmt.Errorf("main: %s is listed twice", b.Package)
+			case o.Name == b.Name && m.Binary != "":
+				err = fmt.Errorf("main: %s and %s would both be /usr/local/bin/%s", o.Package, b.Package, b.Name)
+			case o.Name == b.Name:
+				err = fmt.Errorf("main: %s and %s would both be /usr/local/bin/%s; give one of them another name with {package: %s, binary: NAME}", o.Package, b.Package, b.Name, b.Package)
+			}
+			if err != nil {
+				at := t.Where(&m.Package)
+				if r, ok := t.Pos(&m.Binary); ok && o.Package != b.Package {
+					at = r
+				}
+				return nil, &ValueError{Range: at, Err: err}
+			}
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 // isMajorElem reports whether s is a /vN major-version element (N >= 2).

@@ -162,24 +162,24 @@ func TestBinaryName(t *testing.T) {
 		modPath string
 		want    string
 	}{
-		{"binary key wins", spec.Target{Main: "./cmd/api", Binary: "server"}, "example.com/svc", "server"},
-		{"last element of main", spec.Target{Main: "./cmd/api"}, "example.com/svc", "api"},
-		{"main with a trailing slash", spec.Target{Main: "./cmd/api/"}, "example.com/svc", "api"},
-		{"module path when main is .", spec.Target{Main: "."}, "example.com/svc", "svc"},
-		{"module path of one element", spec.Target{Main: "."}, "hello", "hello"},
-		{"module /v2 is skipped", spec.Target{Main: "."}, "example.com/foo/v2", "foo"},
-		{"module /v10 is skipped", spec.Target{Main: "."}, "github.com/acme/tool/v10", "tool"},
-		{"main /v3 is skipped", spec.Target{Main: "./cmd/bar/v3"}, "example.com/svc", "bar"},
-		{"v1 is not a major element", spec.Target{Main: "./api/v1"}, "example.com/svc", "v1"},
-		{"v0 is not a major element", spec.Target{Main: "./api/v0"}, "example.com/svc", "v0"},
-		{"v2beta is not a major element", spec.Target{Main: "./api/v2beta"}, "example.com/svc", "v2beta"},
-		{"gopkg.in style path is kept", spec.Target{Main: "."}, "gopkg.in/yaml.v3", "yaml.v3"},
-		{"no module path", spec.Target{Main: "."}, "", "app"},
+		{"binary key wins", spec.Target{Mains: []spec.Main{{Package: "./cmd/api"}}, Binary: "server"}, "example.com/svc", "server"},
+		{"last element of main", spec.Target{Mains: []spec.Main{{Package: "./cmd/api"}}}, "example.com/svc", "api"},
+		{"main with a trailing slash", spec.Target{Mains: []spec.Main{{Package: "./cmd/api/"}}}, "example.com/svc", "api"},
+		{"module path when main is .", spec.Target{Mains: []spec.Main{{Package: "."}}}, "example.com/svc", "svc"},
+		{"module path of one element", spec.Target{Mains: []spec.Main{{Package: "."}}}, "hello", "hello"},
+		{"module /v2 is skipped", spec.Target{Mains: []spec.Main{{Package: "."}}}, "example.com/foo/v2", "foo"},
+		{"module /v10 is skipped", spec.Target{Mains: []spec.Main{{Package: "."}}}, "github.com/acme/tool/v10", "tool"},
+		{"main /v3 is skipped", spec.Target{Mains: []spec.Main{{Package: "./cmd/bar/v3"}}}, "example.com/svc", "bar"},
+		{"v1 is not a major element", spec.Target{Mains: []spec.Main{{Package: "./api/v1"}}}, "example.com/svc", "v1"},
+		{"v0 is not a major element", spec.Target{Mains: []spec.Main{{Package: "./api/v0"}}}, "example.com/svc", "v0"},
+		{"v2beta is not a major element", spec.Target{Mains: []spec.Main{{Package: "./api/v2beta"}}}, "example.com/svc", "v2beta"},
+		{"gopkg.in style path is kept", spec.Target{Mains: []spec.Main{{Package: "."}}}, "gopkg.in/yaml.v3", "yaml.v3"},
+		{"no module path", spec.Target{Mains: []spec.Main{{Package: "."}}}, "", "app"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.target.BinaryName(tc.modPath); got != tc.want {
-				t.Errorf("BinaryName(%q) of main %q = %q, want %q", tc.modPath, tc.target.Main, got, tc.want)
+				t.Errorf("BinaryName(%q) of main %q = %q, want %q", tc.modPath, tc.target.Mains[0].Package, got, tc.want)
 			}
 		})
 	}
@@ -246,7 +246,7 @@ func TestExpanded(t *testing.T) {
 		what      string
 		got, want any
 	}{
-		{"main", e.Main, "./cmd/worker"},
+		{"main", e.Mains[0].Package, "./cmd/worker"},
 		{"platforms", e.Platforms, []string{"linux/arm"}},
 		{"ldflags", e.Build.Ldflags, []string{"-X main.version=1.2.3"}},
 		{"build.env", e.Build.Env, map[string]string{"GOFLAGS": "-tags=arm"}},
@@ -263,8 +263,8 @@ func TestExpanded(t *testing.T) {
 		}
 	}
 	// The parsed target is left as it was.
-	if tg.Main != "./cmd/${APP}" || tg.Image.Env["PRICE"] != "$$5" || !maps.Equal(tg.Build.Env, map[string]string{"GOFLAGS": "-tags=${TARGETARCH}"}) {
-		t.Errorf("Expanded changed the parsed target: main %q env %v", tg.Main, tg.Image.Env)
+	if tg.Mains[0].Package != "./cmd/${APP}" || tg.Image.Env["PRICE"] != "$$5" || !maps.Equal(tg.Build.Env, map[string]string{"GOFLAGS": "-tags=${TARGETARCH}"}) {
+		t.Errorf("Expanded changed the parsed target: main %q env %v", tg.Mains[0].Package, tg.Image.Env)
 	}
 }
 

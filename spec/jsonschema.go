@@ -86,7 +86,18 @@ func schemaOf(k *key) map[string]any {
 			s = map[string]any{"anyOf": []any{schemaOf(k.short), s}}
 		}
 	case kObjects:
-		s = map[string]any{"type": "array", "items": objectSchema(k.keys)}
+		items := objectSchema(k.keys)
+		if k.short != nil {
+			one := schemaOf(k.short)
+			delete(one, "description")
+			items = map[string]any{"anyOf": []any{one, items}}
+			s = map[string]any{"anyOf": []any{one, map[string]any{"type": "array", "minItems": 1, "items": items}}}
+			if k.hasDef {
+				s["default"] = k.def
+			}
+			break
+		}
+		s = map[string]any{"type": "array", "items": items}
 	case kTargets:
 		s = map[string]any{
 			"type":                 "object",

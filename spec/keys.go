@@ -34,7 +34,9 @@ type key struct {
 	required bool
 	enum     []string
 	// short, for kObject, is the key that a single value written in place
-	// of the mapping sets (security.vulns: fail is {mode: fail}).
+	// of the mapping sets (security.vulns: fail is {mode: fail}); for
+	// kObjects, the key a single value sets in place of the list or of an
+	// element (main: ./cmd/api is [{package: ./cmd/api}]).
 	short *key
 	// oneof, for kObject, are keys of which a mapping written must have
 	// exactly one; replace says that a target's mapping replaces the top
@@ -72,14 +74,14 @@ func keysOf(t reflect.Type) []*key {
 		k.kind = kindOf(f.Type)
 		if k.kind == kObject {
 			k.keys = keysOf(f.Type)
-			if s := f.Tag.Get("short"); s != "" {
-				if k.short = find(k.keys, s); k.short == nil {
-					panic(fmt.Sprintf("spec: key %q is short for %q, which it does not have", name, s))
-				}
-			}
 		}
 		if k.kind == kObjects {
 			k.keys = keysOf(f.Type.Elem())
+		}
+		if s := f.Tag.Get("short"); s != "" {
+			if k.short = find(k.keys, s); k.short == nil {
+				panic(fmt.Sprintf("spec: key %q is short for %q, which it does not have", name, s))
+			}
 		}
 		if e := f.Tag.Get("enum"); e != "" {
 			k.enum = strings.Split(e, ",")

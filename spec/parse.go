@@ -198,12 +198,30 @@ func (p *parser) checkValue(v *yaml.Node, kd *key, path string) {
 		}
 	case kObjects:
 		shape := "{" + strings.Join(fieldNames(kd.keys), ", ") + "}"
+		if kd.short != nil {
+			shape = "single values or " + shape
+			if v.Kind == yaml.ScalarNode {
+				p.checkValue(v, kd.short, path)
+				return
+			}
+		}
 		if v.Kind != yaml.SequenceNode {
 			p.errorf(v, "%s must be a list of %s", path, shape)
 			return
 		}
+		if kd.short != nil && len(v.Content) == 0 {
+			p.errorf(v, "%s must name at least one %s", path, kd.short.name)
+			return
+		}
 		for i, e := range v.Content {
 			ep := fmt.Sprintf("%s[%d]", path, i)
+			if e.Kind == yaml.AliasNode {
+				e = e.Alias
+			}
+			if kd.short != nil && e.Kind == yaml.ScalarNode {
+				p.checkValue(e, kd.short, ep)
+				continue
+			}
 			if e.Kind != yaml.MappingNode {
 				p.errorf(e, "%s must be a mapping {%s: ...}", ep, strings.Join(fieldNames(kd.keys), ": ..., "))
 				continue
@@ -300,13 +318,41 @@ func (p *parser) checkString(v *yaml.Node, s string, check func(string) error) {
 
 // longForm is the mapping a value of key kd stands for: v itself, or, for a
 // single value written in place of the mapping (kd.short), the mapping of
-// kd.short to it.
+// kd.short to it. For a list of mappings (kObjects), it is the list, with
+// a single value in place of the list or of an element turned into that
+// mapping.
 func longForm(kd *key, v *yaml.Node) *yaml.Node {
-	if kd.short == nil || v == nil || v.Kind != yaml.ScalarNode {
+	if kd.short == nil || v == nil {
 		return v
 	}
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kd.short.name, Line: v.Line, Column: v.Column}
-	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column, Content: []*yaml.Node{k, v}}
+	if v.Kind == yaml.AliasNode {
+		v = v.Alias
+	}
+	short := func(v *yaml.Node) *yaml.Node {
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		if v.Kind != yaml.ScalarNode {
+			return v
+		}
+		k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kd.short.name, Line: v.Line, Column: v.Column}
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column, Content: []*yaml.Node{k, v}}
+	}
+	if kd.kind != kObjects {
+		return short(v)
+	}
+	switch v.Kind {
+	case yaml.ScalarNode:
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: v.Line, Column: v.Column, Content: []*yaml.Node{short(v)}}
+	case yaml.SequenceNode:
+		out := *v
+		out.Content = make([]*yaml.Node, len(v.Content))
+		for i, e := range v.Content {
+			out.Content[i] = short(e)
+		}
+		return &out
+	}
+	return v
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {

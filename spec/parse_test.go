@@ -93,7 +93,7 @@ func TestParseMinimal(t *testing.T) {
 		what      string
 		got, want any
 	}{
-		{"main", tg.Main, "."},
+		{"main", tg.Mains[0].Package, "."},
 		{"binary", tg.Binary, ""},
 		{"platforms", len(tg.Platforms), 0},
 		{"build.cgo", tg.Build.CGO, false},
@@ -127,13 +127,13 @@ func TestParseMinimal(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", c.what, c.got, c.want)
 		}
 	}
-	if _, ok := tg.Pos(&tg.Main); ok {
+	if _, ok := tg.Pos(&tg.Mains[0].Package); ok {
 		t.Errorf("Pos(main) reported a position for a key that was not written")
 	}
 	if r, ok := f.Pos(&f.Version); !ok || r.Line != 1 || r.Column != 11 {
 		t.Errorf("Pos(slimfile) = %+v, %v; want line 1 column 11", r, ok)
 	}
-	if r := tg.Where(&tg.Main); r.Line != 1 || r.Column != 11 {
+	if r := tg.Where(&tg.Mains[0].Package); r.Line != 1 || r.Column != 11 {
 		t.Errorf("Where(main) = %+v; want the slimfile line, line 1 column 11", r)
 	}
 }
@@ -199,8 +199,8 @@ func TestParseEveryKey(t *testing.T) {
 		t.Errorf("Args = %+v, want %+v", f.Args, want)
 	}
 	tg := mustTarget(t, f, "default")
-	if tg.Main != "./cmd/api" {
-		t.Errorf("Main = %q, want \"./cmd/api\"", tg.Main)
+	if tg.Mains[0].Package != "./cmd/api" {
+		t.Errorf("Main = %q, want \"./cmd/api\"", tg.Mains[0].Package)
 	}
 	if tg.Binary != "api-server" {
 		t.Errorf("Binary = %q", tg.Binary)
@@ -254,7 +254,7 @@ func TestParseEveryKey(t *testing.T) {
 		at        func() (spec.Range, bool)
 		line, col int
 	}{
-		{"main", func() (spec.Range, bool) { return tg.Pos(&tg.Main) }, 5, 7},
+		{"main", func() (spec.Range, bool) { return tg.Pos(&tg.Mains[0].Package) }, 5, 7},
 		{"platforms[1]", func() (spec.Range, bool) { return tg.Pos(&tg.Platforms[1]) }, 7, 26},
 		{"build.env.GOEXPERIMENT", func() (spec.Range, bool) { return tg.Pos(&tg.Build.Env, "GOEXPERIMENT") }, 17, 19},
 		{"build.strip", func() (spec.Range, bool) { return tg.Pos(&tg.Build.Strip) }, 18, 10},
@@ -281,7 +281,7 @@ func TestParseValueForms(t *testing.T) {
 			name: "main is cleaned into a ./ directory path",
 			data: src("slimfile: 1", "main: ./cmd//api/"),
 			check: func(t *testing.T, f *spec.File) {
-				if got := f.Targets[0].Main; got != "./cmd/api" {
+				if got := f.Targets[0].Mains[0].Package; got != "./cmd/api" {
 					t.Errorf("Main = %q", got)
 				}
 			},
@@ -290,7 +290,7 @@ func TestParseValueForms(t *testing.T) {
 			name: "main ./ is the module root",
 			data: src("slimfile: 1", "main: ./"),
 			check: func(t *testing.T, f *spec.File) {
-				if got := f.Targets[0].Main; got != "." {
+				if got := f.Targets[0].Mains[0].Package; got != "." {
 					t.Errorf("Main = %q", got)
 				}
 			},
@@ -371,8 +371,8 @@ func TestParseTargetsInherit(t *testing.T) {
 	}
 
 	api := mustTarget(t, f, "api")
-	if api.Main != "./cmd/api" {
-		t.Errorf("api.Main = %q", api.Main)
+	if api.Mains[0].Package != "./cmd/api" {
+		t.Errorf("api.Mains[0].Package = %q", api.Mains[0].Package)
 	}
 	if want := []string{"linux/arm/v7"}; !reflect.DeepEqual(api.Platforms, want) {
 		t.Errorf("api.Platforms = %q, want %q (lists replace)", api.Platforms, want)
@@ -397,8 +397,8 @@ func TestParseTargetsInherit(t *testing.T) {
 	}
 
 	worker := mustTarget(t, f, "worker")
-	if worker.Main != "./cmd/server" {
-		t.Errorf("worker.Main = %q, want the inherited ./cmd/server", worker.Main)
+	if worker.Mains[0].Package != "./cmd/server" {
+		t.Errorf("worker.Mains[0].Package = %q, want the inherited ./cmd/server", worker.Mains[0].Package)
 	}
 	if want := []string{"linux/amd64", "linux/arm64"}; !reflect.DeepEqual(worker.Platforms, want) {
 		t.Errorf("worker.Platforms = %q, want %q", worker.Platforms, want)
@@ -411,8 +411,8 @@ func TestParseTargetsInherit(t *testing.T) {
 	}
 
 	tool := mustTarget(t, f, "tool")
-	if tool.Binary != "tool" || tool.Main != "./cmd/server" {
-		t.Errorf("tool binary/main = %q/%q", tool.Binary, tool.Main)
+	if tool.Binary != "tool" || tool.Mains[0].Package != "./cmd/server" {
+		t.Errorf("tool binary/main = %q/%q", tool.Binary, tool.Mains[0].Package)
 	}
 	if tool.Image.User != "root" {
 		t.Errorf("tool.Image.User = %q", tool.Image.User)
@@ -438,10 +438,10 @@ func TestParseTargetsInherit(t *testing.T) {
 		at        func(t *spec.Target) (spec.Range, bool)
 		line, col int
 	}{
-		{api, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Main) }, 13, 11},
+		{api, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Mains[0].Package) }, 13, 11},
 		{api, "build.env.B", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Build.Env, "B") }, 17, 16},
 		{api, "build.env.A", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Build.Env, "A") }, 6, 12},
-		{worker, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Main) }, 2, 7},
+		{worker, "main", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Mains[0].Package) }, 2, 7},
 		{worker, "platforms[1]", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Platforms[1]) }, 3, 26},
 		{tool, "image.user", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Image.User) }, 23, 19},
 		{tool, "image.labels", func(t *spec.Target) (spec.Range, bool) { return t.Pos(&t.Image.Labels) }, 10, 11},
@@ -641,6 +641,31 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown key in capitals suggests the key",
 			data: src("slimfile: 1", "Main: ."),
 			want: []wantErr{{2, 1, `did you mean "main"?`}},
+		},
+		{
+			name: "main as an empty list",
+			data: src("slimfile: 1", "main: []"),
+			want: []wantErr{{2, 7, "main must name at least one package"}},
+		},
+		{
+			name: "a main entry that is a pattern",
+			data: src("slimfile: 1", "main: [./cmd/api, ./cmd/...]"),
+			want: []wantErr{{2, 19, "is a package pattern"}},
+		},
+		{
+			name: "a main entry without its package",
+			data: src("slimfile: 1", "main:", "  - ./cmd/api", "  - {binary: migrate}"),
+			want: []wantErr{{4, 5, `main[1] needs "package"`}},
+		},
+		{
+			name: "a main entry with a binary name that is a path",
+			data: src("slimfile: 1", "main:", "  - {package: ./cmd/migrate, binary: bin/migrate}"),
+			want: []wantErr{{3, 38, `"bin/migrate" is not a file name`}},
+		},
+		{
+			name: "a main entry that is a list",
+			data: src("slimfile: 1", "main: [[./cmd/api]]"),
+			want: []wantErr{{2, 8, "must be a mapping"}},
 		},
 		{
 			name: "unknown nested key suggests with its prefix",
@@ -1082,5 +1107,83 @@ func TestErrorsString(t *testing.T) {
 	}
 	if got, want := es[1].Error(), "Slimfile:4:7: second"; got != want {
 		t.Errorf("Error.Error() = %q, want %q", got, want)
+	}
+}
+
+// main as a list: single values and {package, binary} entries, in order,
+// each with its position; a target's list replaces the top level's.
+func TestParseMains(t *testing.T) {
+	f := mustParse(t, src(
+		"slimfile: 1",
+		"main:",
+		"  - ./cmd/server",
+		"  - {package: ./cmd/migrate, binary: db-migrate}",
+		"targets:",
+		"  all:",
+		"  one:",
+		"    main: ./cmd/tool",
+		"  renamed:",
+		"    binary: api",
+	))
+	all, one, renamed := mustTarget(t, f, "all"), mustTarget(t, f, "one"), mustTarget(t, f, "renamed")
+	want := []spec.Main{{Package: "./cmd/server"}, {Package: "./cmd/migrate", Binary: "db-migrate"}}
+	if !reflect.DeepEqual(all.Mains, want) {
+		t.Errorf("all: Mains %+v, want %+v", all.Mains, want)
+	}
+	for i, w := range []struct{ line, col int }{{3, 5}, {4, 15}} {
+		if r, ok := all.Pos(&all.Mains[i].Package); !ok || r.Line != w.line || r.Column != w.col {
+			t.Errorf("main[%d].package at %+v (%v), want line %d column %d", i, r, ok, w.line, w.col)
+		}
+	}
+	if all.Key(&all.Mains[1].Package) != "main[1]" || all.Key(&all.Mains[1].Binary) != "main[1].binary" {
+		t.Errorf("keys %q, %q", all.Key(&all.Mains[1].Package), all.Key(&all.Mains[1].Binary))
+	}
+	if one.Key(&one.Mains[0].Package) != "main" {
+		t.Errorf("a main written as one value is %q in messages, want main", one.Key(&one.Mains[0].Package))
+	}
+	if !reflect.DeepEqual(one.Mains, []spec.Main{{Package: "./cmd/tool"}}) {
+		t.Errorf("one: Mains %+v: a target's main replaces the list", one.Mains)
+	}
+	bins, err := all.Binaries("example.com/svc")
+	if err != nil || len(bins) != 2 || bins[0].Name != "server" || bins[1].Name != "db-migrate" || bins[1].Package != "./cmd/migrate" {
+		t.Errorf("Binaries %+v, %v", bins, err)
+	}
+	// binary names the first binary, the entrypoint.
+	bins, err = renamed.Binaries("example.com/svc")
+	if err != nil || bins[0].Name != "api" || bins[1].Name != "db-migrate" || renamed.BinaryName("example.com/svc") != "api" {
+		t.Errorf("renamed: Binaries %+v, %v", bins, err)
+	}
+	d := mustTarget(t, mustParse(t, src("slimfile: 1")), spec.DefaultTarget)
+	if !reflect.DeepEqual(d.Mains, []spec.Main{{Package: "."}}) {
+		t.Errorf("no main: Mains %+v, want [{.}]", d.Mains)
+	}
+	if _, ok := d.Pos(&d.Mains[0].Package); ok {
+		t.Error("the default main has a position")
+	}
+}
+
+// Two binaries of one name, or one package twice, are an error at the
+// later entry.
+func TestBinariesClash(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		lines []string
+		line  int
+		col   int
+		msg   string
+	}{
+		{"same last element", []string{"main:", "  - ./a/server", "  - ./b/server"}, 4, 5, "both be /usr/local/bin/server; give one of them another name with {package: ./b/server, binary: NAME}"},
+		{"a name given twice", []string{"main:", "  - ./cmd/a", "  - {package: ./cmd/b, binary: a}"}, 4, 32, "both be /usr/local/bin/a"},
+		{"the module's name", []string{"main: [., ./cmd/svc]"}, 2, 11, "both be /usr/local/bin/svc"},
+		{"one package twice", []string{"main: [./cmd/a, ./cmd/a/]"}, 2, 17, "./cmd/a is listed twice"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := mustParse(t, src(append([]string{"slimfile: 1"}, c.lines...)...))
+			_, err := f.Targets[0].Binaries("example.com/svc")
+			var ve *spec.ValueError
+			if !errors.As(err, &ve) || ve.Range.Line != c.line || ve.Range.Column != c.col || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("err %v at %+v, want line %d column %d and %q", err, ve, c.line, c.col, c.msg)
+			}
+		})
 	}
 }

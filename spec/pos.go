@@ -19,7 +19,7 @@ func (t *Target) Pos(field any, entry ...string) (Range, bool) {
 // Key is the key path of the value that field points at, such as
 // "security.seccomp" or "image.files[1].src", for messages.
 func (t *Target) Key(field any, entry ...string) string {
-	return pathOf(reflect.ValueOf(t).Elem(), targetKeys, field, entry)
+	return shortPath(pathOf(reflect.ValueOf(t).Elem(), targetKeys, field, entry), t.pos)
 }
 
 // Where is Pos, or the position of the slimfile key when the value was not

@@ -33,9 +33,7 @@ func Reference() string {
 				section(path+k.name, path+k.name+".", k.keys)
 				objects(path+k.name+".", k.keys)
 			case kObjects:
-				if path != "" {
-					section(path+k.name+" entries", "", k.keys)
-				}
+				section(path+k.name+" entries", "", k.keys)
 			}
 		}
 	}
@@ -70,6 +68,9 @@ func kindName(k *key) string {
 		}
 		return "map"
 	case kObjects:
+		if k.short != nil {
+			return kindName(k.short) + ", or list of strings or {" + strings.Join(fieldNames(k.keys), ", ") + "}"
+		}
 		return "list of {" + strings.Join(fieldNames(k.keys), ", ") + "}"
 	case kTargets:
 		return "map of name to target"

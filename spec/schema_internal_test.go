@@ -38,6 +38,14 @@ func TestKeyTree(t *testing.T) {
 					if k.def != "true" && k.def != "false" {
 						t.Errorf("key %q: default %q is not a bool", name, k.def)
 					}
+				case kObjects:
+					if k.short == nil {
+						t.Errorf("key %q: a list's default needs a short key to set", name)
+					} else if k.short.check != nil {
+						if err := k.short.check(k.def); err != nil {
+							t.Errorf("key %q: default %q fails its own check: %v", name, k.def, err)
+						}
+					}
 				default:
 					t.Errorf("key %q: a default for this kind is not applied", name)
 				}

@@ -49,6 +49,7 @@ targets:
   bare:
 `,
 		"vulns short":   "slimfile: 1\nsecurity: {vulns: fail}\n",
+		"main list":     "slimfile: 1\nmain: [./cmd/api, {package: ./cmd/migrate, binary: migrate}]\n",
 		"vulns mapping": "slimfile: 1\nsecurity:\n  vulns:\n    mode: warn\n    ignore: [{id: GO-2022-1059, reason: not reached}]\n",
 	}
 	examples, _ := filepath.Glob("../examples/*/Slimfile")

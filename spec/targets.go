@@ -46,8 +46,12 @@ func longForms(n *yaml.Node, keys []*key) *yaml.Node {
 	out.Content = make([]*yaml.Node, len(n.Content))
 	copy(out.Content, n.Content)
 	for i := 0; i+1 < len(out.Content); i += 2 {
-		if k := find(keys, out.Content[i].Value); k != nil && k.kind == kObject {
+		k := find(keys, out.Content[i].Value)
+		switch {
+		case k != nil && k.kind == kObject:
 			out.Content[i+1] = longForms(longForm(k, out.Content[i+1]), k.keys)
+		case k != nil && k.kind == kObjects:
+			out.Content[i+1] = longForm(k, out.Content[i+1])
 		}
 	}
 	return &out
@@ -157,6 +161,14 @@ func decode(v reflect.Value, keys []*key, n *yaml.Node, prefix string, pos posit
 		case kObject:
 			decode(fv, k.keys, longForm(k, node), path+".", pos)
 		case kObjects:
+			node = longForm(k, node)
+			if node == nil && k.short != nil && k.hasDef {
+				// The default is one element: its short key's value.
+				l := reflect.MakeSlice(fv.Type(), 1, 1)
+				l.Index(0).Field(k.short.field).SetString(k.def)
+				fv.Set(l)
+				continue
+			}
 			if node == nil || node.Kind != yaml.SequenceNode {
 				continue
 			}

@@ -53,9 +53,11 @@ type Arg struct {
 
 // Target is one image the Slimfile describes.
 type Target struct {
-	Name      string
-	Main      string   `key:"main" default:"." check:"main" norm:"main" doc:"package to build, relative to module"`
-	Binary    string   `key:"binary" check:"binary" doc:"binary name; default: last element of main (or of the module path), skipping /vN"`
+	Name string
+	// Mains are the binaries to build, at least one (main: . when not
+	// written); the first is the entrypoint.
+	Mains     []Main   `key:"main" short:"package" default:"." doc:"package to build, relative to module; or a list of packages or {package, binary}, every binary in the same image, the first the entrypoint"`
+	Binary    string   `key:"binary" check:"binary" doc:"name of the (first) binary; default: last element of its package (or of the module path), skipping /vN"`
 	Platforms []string `key:"platforms" check:"platform" doc:"platforms built when --platform is not given, os/arch[/variant]"`
 	Build     Build    `key:"build" doc:"how the binary is compiled"`
 	Image     Image    `key:"image" doc:"what the runtime image holds"`
@@ -68,6 +70,12 @@ type Target struct {
 	// inherited; version is the position of the slimfile key.
 	pos     positions
 	version Range
+}
+
+// Main is one binary of a target: an entry of main.
+type Main struct {
+	Package string `key:"package" required:"true" check:"main" norm:"main" doc:"package to build, relative to module"`
+	Binary  string `key:"binary" check:"binary" doc:"binary name; default: last element of package (or of the module path), skipping /vN"`
 }
 
 // Build says how the binary is compiled.
