@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,23 +20,23 @@ type Result struct {
 	// Target is the target, expanded for Platform.
 	Target   *spec.Target
 	Platform ocispecs.Platform
-	// BinaryName is the binary's file name.
+	// BinaryName is the file name of the first binary, the entrypoint.
 	BinaryName string
-	// GoBuild is the go build step's output: /<binary> and, when Derived,
-	// the seccomp profile derived from it (DerivedDir/DerivedFile).
-	GoBuild llb.State
+	// Binaries are the target's binaries, in the order of main, each
+	// built by a go build step of its own.
+	Binaries []*Built
+	// Derived says that each go build step's output holds the seccomp
+	// profile derived from its binary (DerivedDir/DerivedFile).
 	Derived bool
-	// Facts says that GoBuild holds FactsFile.
+	// Facts says that each go build step's output holds FactsFile.
 	Facts bool
-	// Binary holds /<binary>, packed when build.compress asks for it.
-	Binary llb.State
-	// Image is the runtime filesystem: base, runtime files, binary.
+	// Image is the runtime filesystem: base, runtime files, binaries.
 	Image llb.State
 	// Base is the runtime base image; nil for scratch.
 	Base *Base
-	// LeftOut, when not nil, holds LeftOutPath: the packages whose C code
-	// build.cgo: false left out, a line each. It is GoBuild.
-	LeftOut *llb.State
+	// LeftOut says that each go build step's output holds LeftOutPath:
+	// the packages whose C code build.cgo: false left out, a line each.
+	LeftOut bool
 
 	opts *Options
 	// mods is the go mod download step, which the vulnerability check
@@ -45,6 +46,16 @@ type Result struct {
 	stages []stage
 }
 
+// Built is one binary of a result.
+type Built struct {
+	spec.Bin
+	// GoBuild is its go build step's output: /<Name> and, as Result
+	// says, the derived profile, the facts and the C code left out.
+	GoBuild llb.State
+	// Binary holds /<Name>, packed when build.compress asks for it.
+	Binary llb.State
+}
+
 // Build returns what the result of target t (expanded for p with
 // spec.File.Expanded) on platform p needs: the go mod download, go build
 // and runtime steps, and what makes the image config and the profiles.
@@ -52,22 +63,26 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 	if err := checkCA(o, t); err != nil {
 		return nil, err
 	}
+	bins, err := t.Binaries(o.Module.Path)
+	if err != nil {
+		return nil, err
+	}
 	mods := download(o, t)
 	deps, err := dependencies(o, t, p, mods)
 	if err != nil {
 		return nil, err
 	}
-	goOut, err := compile(o, t, p, mods, deps)
-	if err != nil {
-		return nil, err
+	r := &Result{Target: t, Platform: p, BinaryName: bins[0].Name,
+		Derived: derives(o, t), Facts: o.Frontend != nil, LeftOut: goBuildReports(o, t),
+		Base: o.Bases[PlatformString(p)], opts: o, mods: mods}
+	for i, b := range bins {
+		goOut, err := compile(o, t, p, mods, deps, b, i == 0)
+		if err != nil {
+			return nil, err
+		}
+		r.Binaries = append(r.Binaries, &Built{Bin: b, GoBuild: goOut, Binary: compress(o, t, p, goOut, b.Name)})
 	}
-	r := &Result{Target: t, Platform: p, BinaryName: t.BinaryName(o.Module.Path), GoBuild: goOut,
-		Derived: derives(o, t), Facts: o.Frontend != nil, Base: o.Bases[PlatformString(p)], opts: o, mods: mods}
-	if goBuildReports(o, t) {
-		r.LeftOut = &goOut
-	}
-	r.Binary = compress(o, t, p, goOut)
-	if r.stages, err = imageStages(o, t, p, r.Binary); err != nil {
+	if r.stages, err = imageStages(o, t, p, r.Binaries); err != nil {
 		return nil, err
 	}
 	r.Image = runtime(o, r.Base, r.stages)
@@ -103,7 +118,7 @@ func (r *Result) Confinement(derived []byte) (*security.Set, error) {
 	set, err := security.NewSet(security.Options{
 		Seccomp: t.Security.Seccomp, AppArmor: t.Security.Apparmor, Files: r.opts.ProfileFiles, Derived: derived,
 		Binary: r.BinaryName, Exe: path.Join(BinDir, r.BinaryName), UID: uid, GID: gid,
-		Extra: ProbeSyscalls(t, r.Platform.Architecture), Programs: healthPrograms(t, path.Join(BinDir, r.BinaryName)),
+		Extra: ProbeSyscalls(t, r.Platform.Architecture), Programs: r.programs(),
 	})
 	var se *security.Error
 	if errors.As(err, &se) {
@@ -116,6 +131,22 @@ func (r *Result) Confinement(derived []byte) (*security.Set, error) {
 	return set, err
 }
 
+// programs are the programs of the image other than the entrypoint's
+// binary, which its AppArmor profile lets run: the other binaries and the
+// health check's.
+func (r *Result) programs() []string {
+	var out []string
+	for _, b := range r.Binaries[1:] {
+		out = append(out, path.Join(BinDir, b.Name))
+	}
+	for _, p := range healthPrograms(r.Target, path.Join(BinDir, r.BinaryName)) {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Config is the image config. Its labels are merged in this order, each
 // overriding the ones before:
 //
@@ -126,7 +157,7 @@ func (r *Result) Confinement(derived []byte) (*security.Set, error) {
 //  5. the Slimfile's image.labels;
 //  6. Options.BuildLabels (--label).
 func (r *Result) Config(set *security.Set) *Image {
-	img := imageConfig(r.opts, r.Base, r.Target, r.Platform)
+	img := imageConfig(r.opts, r.Base, r.Target, r.Platform, r.Binaries)
 	labels := img.Config.Labels // the base's, cloned
 	if labels == nil {
 		labels = map[string]string{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slimfile/slimfile/internal/gostep"
 	sllb "github.com/slimfile/slimfile/llb"
+	"github.com/slimfile/slimfile/spec"
 )
 
 // A toolchain's files, for FindCC.
@@ -123,7 +124,7 @@ func TestCgoBuild(t *testing.T) {
 	}
 	// Without strip, the C code keeps its symbols too.
 	_, tg2 := parse(t, "slimfile: 1", "build: {cgo: true, strip: false}")
-	if args := sllb.GoBuildArgs(tg2, "svc"); !slices.Contains(args, "-ldflags=-buildid= -linkmode=external '-extldflags=-static'") {
+	if args := sllb.GoBuildArgs(tg2, spec.Bin{Package: ".", Name: "svc"}); !slices.Contains(args, "-ldflags=-buildid= -linkmode=external '-extldflags=-static'") {
 		t.Errorf("unstripped cgo build %q", args)
 	}
 }

@@ -221,8 +221,8 @@ func download(in *Options, t *spec.Target) downloaded {
 	return d
 }
 
-// GoBuildArgs is the `go build` command line for a target.
-func GoBuildArgs(t *spec.Target, binary string) []string {
+// GoBuildArgs is the `go build` command line of binary b of a target.
+func GoBuildArgs(t *spec.Target, b spec.Bin) []string {
 	// -buildmode=exe is the default on Linux; written, it makes a main
 	// that names a package other than main an error ("requires exactly one
 	// main package") instead of a package archive in the image.
@@ -238,7 +238,7 @@ func GoBuildArgs(t *spec.Target, binary string) []string {
 	if len(t.Build.Gcflags) > 0 {
 		args = append(args, "-gcflags="+strings.Join(t.Build.Gcflags, " "))
 	}
-	return append(args, "-o", path.Join(outDir, binary), t.Main)
+	return append(args, "-o", path.Join(outDir, b.Name), b.Package)
 }
 
 // packageFlags are the go build flags of t, other than -gcflags, that
@@ -294,19 +294,20 @@ func goBuildReports(in *Options, t *spec.Target) bool {
 	return !t.Build.CGO && in.Frontend != nil
 }
 
-// compile cross-compiles t's main package for platform p on the build
+// compile cross-compiles binary b of t for platform p on the build
 // platform and returns a state holding /<binary> (and, for
 // security.seccomp: default, the profile derived from it in DerivedDir).
 // With the module layer, the persistent module cache is filled from it
 // first, and with a dependency layer the persistent build cache, each once
-// per layer (layers.go).
-func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *depLayer) (llb.State, error) {
+// per layer (layers.go). The first binary's step also keeps the module's
+// sources for the vulnerability check, which covers every binary.
+func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, deps *depLayer, b spec.Bin, first bool) (llb.State, error) {
 	env, err := in.platformEnv(t, p)
 	if err != nil {
 		return llb.State{}, err
 	}
-	binary := t.BinaryName(in.Module.Path)
-	args := GoBuildArgs(t, binary)
+	binary := b.Name
+	args := GoBuildArgs(t, b)
 	var opts []llb.RunOption
 	reports := goBuildReports(in, t)
 	// Every go build step runs through the step program when the
@@ -342,7 +343,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		step.Stripped, step.Trimpath = t.Build.Strip, t.Build.Trimpath
 		step.BuilderPaths = in.builderPaths()
 		step.Certs, step.Zoneinfo = CertFile, path.Join(in.GOROOT, "lib/time/zoneinfo.zip")
-		if in.keepsSources(t) {
+		if first && in.keepsSources(t) {
 			step.Sources, step.SourcesKey = path.Join(vulnSourcesDir, in.VulnSources), path.Join(outDir, VulnKeyFile)
 			opts = append(opts, in.vulnSourcesCache())
 		}
@@ -354,12 +355,12 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		llb.Args(args),
 		llb.Dir(path.Join(srcDir, in.ModuleDir)),
 		llb.AddMount(srcDir, in.Context, llb.Readonly),
-		llb.WithCustomName(fmt.Sprintf("[%s] go build %s%s", PlatformString(p), t.Main, in.cgoLabel(t, p))),
+		llb.WithCustomName(fmt.Sprintf("[%s] go build %s%s", PlatformString(p), b.Package, in.cgoLabel(t, p))),
 	)
 	opts = append(opts, env...)
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, buildEnv(t)...)
-	at := []spec.Range{t.Where(&t.Main)}
+	at := []spec.Range{t.Where(&b.Main.Package)}
 	if t.Build.CGO {
 		at = append(at, t.Where(&t.Build.CGO))
 	}

@@ -132,13 +132,16 @@ func runtime(in *Options, base *Base, stages []stage) llb.State {
 }
 
 // imageStages are the layers the frontend adds to the base, each a stage:
-// the runtime files, the time zones, and the binary in /usr/local/bin
+// the runtime files, the time zones, and the binaries in /usr/local/bin
 // with image.files.
-func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) ([]stage, error) {
-	binary := t.BinaryName(in.Module.Path)
-	name := "[" + PlatformString(p) + "] " + path.Join(BinDir, binary)
-	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true)).
-		Copy(bin, "/"+binary, path.Join(BinDir, binary), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
+func imageStages(in *Options, t *spec.Target, p ocispecs.Platform, bins []*Built) ([]stage, error) {
+	fa := llb.Mkdir(BinDir, 0o755, llb.WithParents(true))
+	var names []string
+	for _, b := range bins {
+		fa = fa.Copy(b.Binary, "/"+b.Name, path.Join(BinDir, b.Name), &llb.CopyInfo{Mode: &llb.ChmodOpt{Mode: 0o755}})
+		names = append(names, path.Join(BinDir, b.Name))
+	}
+	name := "[" + PlatformString(p) + "] " + strings.Join(names, ", ")
 	if hasProbe(t) {
 		elf, err := probeELF(t, p)
 		if err != nil {
@@ -177,8 +180,8 @@ func fileCopyInfo(fc spec.FileCopy, gid int) *llb.CopyInfo {
 
 // imageConfig is the image config of t for platform p on base (nil:
 // scratch), with the base's labels; Result.Config adds the others.
-func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform) *Image {
-	binary := t.BinaryName(in.Module.Path)
+func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform, bins []*Built) *Image {
+	binary := bins[0].Name
 	img := &Image{}
 	if base != nil && base.Config != nil {
 		img.Config = base.Config.Config
@@ -227,8 +230,12 @@ func imageConfig(in *Options, base *Base, t *spec.Target, p ocispecs.Platform) *
 	if t.Image.Tzdata {
 		img.History = append(img.History, ocispecs.History{Created: &epoch, CreatedBy: "slimfile: time zones", Comment: "slimfile"})
 	}
+	var built []string
+	for _, b := range bins {
+		built = append(built, b.Package+" -> "+path.Join(BinDir, b.Name))
+	}
 	img.History = append(img.History,
-		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: go build " + t.Main + " -> " + path.Join(BinDir, binary), Comment: "slimfile"})
+		ocispecs.History{Created: &epoch, CreatedBy: "slimfile: go build " + strings.Join(built, ", "), Comment: "slimfile"})
 	return img
 }
 

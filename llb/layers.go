@@ -90,7 +90,7 @@ func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloa
 		llb.Args(args),
 		llb.Dir(srcDir),
 		llb.AddMount(srcDir, in.moduleFiles(), llb.Readonly),
-		llb.WithCustomName(fmt.Sprintf("[%s] go build dependencies of %s (%d packages)%s", PlatformString(p), t.Main, len(pkgs), in.cgoLabel(t, p))),
+		llb.WithCustomName(fmt.Sprintf("[%s] go build dependencies of %s (%d packages)%s", PlatformString(p), strings.Join(t.Packages(), ", "), len(pkgs), in.cgoLabel(t, p))),
 	}
 	opts = append(opts, env...)
 	// The persistent caches: the dependency build reads its modules and
@@ -99,7 +99,7 @@ func dependencies(in *Options, t *spec.Target, p ocispecs.Platform, mods downloa
 	opts = append(opts, in.cacheMounts()...)
 	opts = append(opts, llb.AddEnv("GOCACHEPROG", strings.Join(prog, " ")))
 	opts = append(opts, buildEnv(t)...)
-	opts = append(opts, in.at(t.Where(&t.Main))...)
+	opts = append(opts, in.at(t.Where(&t.Mains[0].Package))...)
 	run := mods.root.Run(opts...)
 	d := &depLayer{}
 	layer := run.AddMount(depLayerDir, llb.Scratch())

@@ -81,7 +81,7 @@ func TestDependencyLayers(t *testing.T) {
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-report")); d != depD || !mount(t, gb, "/slimfile-report").Readonly {
 		t.Error("go build does not mount the dependency step's report read-only")
 	}
-	if r := result(t, layered(true), f, tg, linuxArm64); r.LeftOut == nil || r.LeftOut.Output() != r.GoBuild.Output() {
+	if r := result(t, layered(true), f, tg, linuxArm64); !r.LeftOut {
 		t.Error("the report of C code left out is not read from go build's output")
 	}
 	if d, _ := g.input(gb, mount(t, gb, "/slimfile-modules")); d != modD || !mount(t, gb, "/slimfile-modules").Readonly {

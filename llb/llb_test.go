@@ -501,7 +501,7 @@ func TestGoBuildArgs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, tg := parse(t, tc.lines...)
-			if got := sllb.GoBuildArgs(tg, "svc"); !reflect.DeepEqual(got, tc.want) {
+			if got := sllb.GoBuildArgs(tg, spec.Bin{Package: tg.Mains[0].Package, Name: "svc"}); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("GoBuildArgs =\n%q\nwant\n%q", got, tc.want)
 			}
 		})
@@ -928,7 +928,7 @@ func TestCompressUPX(t *testing.T) {
 	ctx := llb.Local("upx")
 	in.UPX = &ctx
 	r := result(t, in, f, tg, linuxArm64)
-	g := marshal(t, r.Binary, linuxArm64)
+	g := marshal(t, r.Binaries[0].Binary, linuxArm64)
 	d, op := g.exec(t, "upx")
 	e := op.GetExec()
 	if args := strings.Join(e.Meta.Args, " "); args != "upx -q --best --lzma /out/svc" || e.Network != pb.NetMode_NONE {
@@ -946,11 +946,11 @@ func TestCompressUPX(t *testing.T) {
 	if !strings.Contains(g.name(d), "some scanners flag them") {
 		t.Errorf("step name %q does not warn", g.name(d))
 	}
-	if r.Binary.Output() == r.GoBuild.Output() {
+	if r.Binaries[0].Binary.Output() == r.Binaries[0].GoBuild.Output() {
 		t.Error("with compress: upx, the binary is go build's")
 	}
 	f2, tg2 := parse(t, "slimfile: 1")
-	if r := result(t, in, f2, tg2, linuxArm64); r.Binary.Output() != r.GoBuild.Output() {
+	if r := result(t, in, f2, tg2, linuxArm64); r.Binaries[0].Binary.Output() != r.Binaries[0].GoBuild.Output() {
 		t.Error("the binary was changed without compress: upx")
 	}
 }

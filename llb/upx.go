@@ -23,11 +23,10 @@ const upxPath = "/:/usr/local/bin:/usr/bin:/bin"
 // context upx when given (a directory or image holding upx and what it
 // needs), else in the toolchain image; a missing upx fails the step, which
 // points at build.compress.
-func compress(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State) llb.State {
+func compress(in *Options, t *spec.Target, p ocispecs.Platform, bin llb.State, binary string) llb.State {
 	if t.Build.Compress != "upx" {
 		return bin
 	}
-	binary := t.BinaryName(in.Module.Path)
 	root := in.Toolchain
 	opts := []llb.RunOption{
 		llb.Args(append(append([]string{"upx"}, UPXArgs...), outDir+"/"+binary)),

@@ -89,7 +89,7 @@ func (r *Result) VulnCheck(db *VulnDB, fromContext bool) (llb.State, error) {
 		return llb.State{}, err
 	}
 	c := &gostep.Vulns{DB: vulnDBDir, Out: path.Join(outDir, VulnReportFile), Tags: strings.Join(t.Build.Tags, ","),
-		Packages: []string{t.Main}}
+		Packages: t.Packages()}
 	var opts []llb.RunOption
 	if r.mods.modules != nil {
 		c.Modules = moduleLayerDir
@@ -101,7 +101,7 @@ func (r *Result) VulnCheck(db *VulnDB, fromContext bool) (llb.State, error) {
 		// sources are missing (gostep.NoSources).
 		c.Dir = path.Join(vulnSourcesDir, in.VulnSources)
 		opts = append(opts, in.vulnSourcesCache(),
-			llb.AddMount(vulnKeyMount, r.GoBuild, llb.SourcePath(VulnKeyFile), llb.Readonly))
+			llb.AddMount(vulnKeyMount, r.Binaries[0].GoBuild, llb.SourcePath(VulnKeyFile), llb.Readonly))
 	} else {
 		c.Dir = path.Join(srcDir, in.ModuleDir)
 		opts = append(opts, llb.AddMount(srcDir, in.Context, llb.Readonly))
@@ -113,7 +113,7 @@ func (r *Result) VulnCheck(db *VulnDB, fromContext bool) (llb.State, error) {
 		}
 	}
 	args, mount := in.goStep(c)
-	name := fmt.Sprintf("[%s] govulncheck %s (database %s", PlatformString(p), t.Main, db.Info.Source)
+	name := fmt.Sprintf("[%s] govulncheck %s (database %s", PlatformString(p), strings.Join(t.Packages(), " "), db.Info.Source)
 	if !db.Info.Modified.IsZero() {
 		name += " of " + db.Info.Modified.UTC().Format(time.RFC3339)
 	}

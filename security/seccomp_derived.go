@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/moby/profiles/seccomp"
@@ -118,6 +120,11 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 		}
 		d.ForeignCode = r.ForeignCode
 	}
+	return d.profile(), d, nil
+}
+
+// profile makes the profile of what d found, and sets d.Go and d.Allowed.
+func (d *Derivation) profile() *seccomp.Seccomp {
 	goProfile := GoSeccomp()
 	d.Go = Allowed(goProfile, d.GOARCH)
 	arch, ok := archOf[d.GOARCH]
@@ -126,7 +133,7 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 			d.Fallback = "no profile can be derived for linux/" + d.GOARCH
 		}
 		d.Allowed = d.Go
-		return goProfile, d, nil
+		return goProfile
 	}
 	p := newProfile([]specs.Arch{arch})
 	p.exists = func(name string) bool { return derive.Exists(d.GOARCH, name) }
@@ -140,7 +147,60 @@ func DeriveSeccomp(bin []byte) (*seccomp.Seccomp, *Derivation, error) {
 	}
 	prof := p.done()
 	d.Allowed = Allowed(prof, d.GOARCH)
-	return prof, d, nil
+	return prof
+}
+
+// UnionSeccomp makes the profile of an image with several binaries of one
+// architecture from what deriving each one's found (in ds, the
+// entrypoint first): every call any of them can make, the go profile
+// added when it was added for any of them (Fallback says for which), and
+// a call refused with every function of any binary that makes it.
+func UnionSeccomp(names []string, ds []*Derivation) (*seccomp.Seccomp, *Derivation, error) {
+	u := &Derivation{GOARCH: ds[0].GOARCH}
+	calls := map[string]bool{}
+	refused := map[string][]string{}
+	var fallbacks []string
+	for i, d := range ds {
+		if d.GOARCH != u.GOARCH {
+			return nil, nil, fmt.Errorf("%s is for %s, %s for %s", names[0], u.GOARCH, names[i], d.GOARCH)
+		}
+		for _, c := range d.Binary {
+			calls[c] = true
+		}
+		for _, r := range d.Refused {
+			refused[r.Call] = append(refused[r.Call], r.Funcs...)
+		}
+		if d.Fallback != "" {
+			fallbacks = append(fallbacks, names[i]+": "+d.Fallback)
+		}
+		u.Unresolved = append(u.Unresolved, d.Unresolved...)
+		u.ForeignCode = u.ForeignCode || d.ForeignCode
+	}
+	u.Binary = slices.Sorted(maps.Keys(calls))
+	for _, c := range slices.Sorted(maps.Keys(refused)) {
+		fs := refused[c]
+		slices.Sort(fs)
+		u.Refused = append(u.Refused, Refused{Call: c, Funcs: slices.Compact(fs)})
+	}
+	u.Fallback = strings.Join(fallbacks, "; ")
+	return u.profile(), u, nil
+}
+
+// Adds are the calls of d that none of others makes, sorted.
+func (d *Derivation) Adds(others ...*Derivation) []string {
+	seen := map[string]bool{}
+	for _, o := range others {
+		for _, c := range o.Binary {
+			seen[c] = true
+		}
+	}
+	var out []string
+	for _, c := range d.Binary {
+		if !seen[c] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Summary is the one line the derivation step prints.
