@@ -65,27 +65,42 @@ func (f *Facts) Failed() []Check {
 // about 7.2 MB uncompressed, /usr/local/bin/hello 6.5 MB (90%): stdlib
 // 4.1 MB, golang.org/x/net 0.6 MB, ...".
 func (f *Facts) Line(path string, certs, tzdata bool) string {
-	image := f.Size
+	return Line([]string{path}, []*Facts{f}, certs, tzdata)
+}
+
+// Line is the progress line of an image with several binaries, at paths,
+// whose facts are facts (the CA bundle's and time zones' sizes are the
+// first's): each binary with its share and largest modules, separated by
+// "; ".
+func Line(paths []string, facts []*Facts, certs, tzdata bool) string {
+	var image int64
+	for _, f := range facts {
+		image += f.Size
+	}
 	if certs {
-		image += f.Certs
+		image += facts[0].Certs
 	}
 	if tzdata {
-		image += f.Zoneinfo
+		image += facts[0].Zoneinfo
 	}
-	var mods []string
-	for _, m := range f.Modules {
-		mods = append(mods, fmt.Sprintf("%s %s", m.Path, MB(m.Bytes)))
-	}
-	if len(mods) > 0 && f.Code > 0 {
-		rest := f.Code
+	var bins []string
+	for i, f := range facts {
+		var mods []string
 		for _, m := range f.Modules {
-			rest -= m.Bytes
+			mods = append(mods, fmt.Sprintf("%s %s", m.Path, MB(m.Bytes)))
 		}
-		if rest > 0 {
-			mods = append(mods, "other code "+MB(rest))
+		if len(mods) > 0 && f.Code > 0 {
+			rest := f.Code
+			for _, m := range f.Modules {
+				rest -= m.Bytes
+			}
+			if rest > 0 {
+				mods = append(mods, "other code "+MB(rest))
+			}
 		}
+		bins = append(bins, fmt.Sprintf("%s %s (%.0f%%): %s", paths[i], MB(f.Size), 100*float64(f.Size)/float64(max(image, 1)), strings.Join(mods, ", ")))
 	}
-	return fmt.Sprintf("image about %s uncompressed, %s %s (%.0f%%): %s", MB(image), path, MB(f.Size), 100*float64(f.Size)/float64(max(image, 1)), strings.Join(mods, ", "))
+	return fmt.Sprintf("image about %s uncompressed, %s", MB(image), strings.Join(bins, "; "))
 }
 
 // MB is n bytes in megabytes with one place of decimals (kilobytes below

@@ -121,7 +121,10 @@ func hiddenInputs(f *spec.File, excludes []string) []hidden {
 		add("module", path.Join(f.Module, name), f.Where(&f.Module))
 	}
 	for _, t := range f.Targets {
-		add(t.Key(&t.Main), path.Join(f.Module, t.Main), t.Where(&t.Main))
+		for i := range t.Mains {
+			m := &t.Mains[i].Package
+			add(t.Key(m), path.Join(f.Module, *m), t.Where(m))
+		}
 		for i := range t.Image.Files {
 			src := &t.Image.Files[i].Src
 			add(t.Key(src), *src, t.Where(src))

@@ -97,8 +97,10 @@ type outputKind struct {
 }
 
 var outputKinds = []*outputKind{
-	{"image", func(t *spec.Target) string { return "image of " + t.Main }, (*builder).image},
-	{"binaries", func(t *spec.Target) string { return fmt.Sprintf("the %s binaries, a directory per platform", t.Main) }, (*builder).binaries},
+	{"image", func(t *spec.Target) string { return "image of " + strings.Join(t.Packages(), ", ") }, (*builder).image},
+	{"binaries", func(t *spec.Target) string {
+		return fmt.Sprintf("the %s binaries, a directory per platform", strings.Join(t.Packages(), ", "))
+	}, (*builder).binaries},
 	{"profiles", func(*spec.Target) string { return "seccomp and AppArmor profiles with a Kubernetes securityContext" }, (*builder).profiles},
 	{"vulns", func(*spec.Target) string {
 		return "the vulnerability check: an OpenVEX document and a summary, a directory per platform"

@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"go/build"
 	"io"
 	"io/fs"
@@ -127,16 +128,25 @@ func (s *sourceTree) context(p ocispecs.Platform, tags []string, cgo bool) build
 }
 
 // importedPackages walks the packages of module modPath (in directory
-// modDir of the tree) that main imports, directly or through other
-// packages of the module, and returns the packages from outside the
-// module they import, standard library included, sorted, and the
-// directories of the module it walked. A directory that go/build cannot
-// read or parse ends the walk there: the list only decides what the
-// dependency layer holds, and go build compiles what it lacks.
-func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main string) (imports, dirs []string) {
+// modDir of the tree) that the main packages mains import, directly or
+// through other packages of the module, and returns the packages from
+// outside the module they import, standard library included, sorted, and
+// the directories of the module it walked. A directory that go/build
+// cannot read or parse ends the walk there: the list only decides what
+// the dependency layer holds, and go build compiles what it lacks.
+// notMain is the index of the first of mains that go/build read as a
+// package other than main, -1 for none.
+func importedPackages(s *sourceTree, c build.Context, modPath, modDir string, mains []string) (imports, dirs []string, notMain int, name string) {
 	seen := map[string]bool{}
 	deps := map[string]bool{}
-	queue := []string{path.Join(modDir, main)}
+	var queue []string
+	notMain = -1
+	for i, m := range mains {
+		queue = append(queue, path.Join(modDir, m))
+		if pkg, err := c.ImportDir(path.Join(modDir, m), build.ImportComment); err == nil && pkg.Name != "main" && notMain < 0 {
+			notMain, name = i, pkg.Name
+		}
+	}
 	for len(queue) > 0 {
 		dir := queue[0]
 		queue = queue[1:]
@@ -158,7 +168,7 @@ func importedPackages(s *sourceTree, c build.Context, modPath, modDir, main stri
 			}
 		}
 	}
-	return slices.Sorted(maps.Keys(deps)), slices.Sorted(maps.Keys(seen))
+	return slices.Sorted(maps.Keys(deps)), slices.Sorted(maps.Keys(seen)), notMain, name
 }
 
 // hasVendor reports whether the module has a vendor directory: go build
@@ -232,13 +242,20 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 	}
 	lists := make([][]string, len(ps))
 	walked := make([][]string, len(ps))
+	notMain := make([]error, len(ps))
 	var waits []func() error
 	for i, p := range ps {
 		// A walk that panics leaves the platform without a dependency
 		// layer, never the build without a result.
 		waits = append(waits, spawn(func() error {
 			et := ets[i]
-			lists[i], walked[i] = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Main)
+			var bad int
+			var name string
+			lists[i], walked[i], bad, name = importedPackages(tree, tree.context(p, et.Build.Tags, et.Build.CGO), o.Module.Path, o.ModuleDir, et.Packages())
+			if bad >= 0 {
+				m := &et.Mains[bad].Package
+				notMain[i] = at(fmt.Errorf("%s: %s is package %s, not a main package: go build would make no program of it", et.Key(m), *m, name), et.Where(m))
+			}
 			if at, found := slices.BinarySearch(lists[i], "runtime/cgo"); et.Build.CGO && !found && len(lists[i]) > 0 {
 				// What every cgo program links, imported by no file.
 				lists[i] = slices.Insert(lists[i], at, "runtime/cgo")
@@ -249,6 +266,11 @@ func (b *builder) dependencyLists(ctx context.Context, o *sllb.Options, ets []*s
 	for i, wait := range waits {
 		if wait() != nil {
 			lists[i] = nil
+		}
+	}
+	for _, err := range notMain {
+		if err != nil {
+			return nil, nil, false, err
 		}
 	}
 	out := map[string][]string{}

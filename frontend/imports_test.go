@@ -59,7 +59,7 @@ func TestImportedPackages(t *testing.T) {
 		{"tags", amd, []string{"pro"}, []string{"example.com/pro", "fmt", "modernc.org/sqlite", "os"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, dirs := importedPackages(tree, tree.context(tc.p, tc.tags, false), "example.com/svc/v2", "svc", "./cmd/api")
+			got, dirs, _, _ := importedPackages(tree, tree.context(tc.p, tc.tags, false), "example.com/svc/v2", "svc", []string{"./cmd/api"})
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
@@ -82,7 +82,7 @@ func TestImportedPackagesRoot(t *testing.T) {
 		"lib/lib.go":         file("package lib\nconst Addr = \":8080\"\n"),
 		"vendor/modules.txt": file(""),
 	})
-	got, dirs := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false), "hello", ".", ".")
+	got, dirs, _, _ := importedPackages(tree, tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false), "hello", ".", []string{"."})
 	if want := []string{"net/http"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -93,5 +93,25 @@ func TestImportedPackagesRoot(t *testing.T) {
 	}
 	if !tree.hasVendor(".") {
 		t.Error("a vendor directory, but hasVendor says there is none")
+	}
+}
+
+// TestImportedPackagesSeveralMains: the walk starts from every main
+// package, and names the first that is no main package.
+func TestImportedPackagesSeveralMains(t *testing.T) {
+	tree := mapTree(fstest.MapFS{
+		"go.mod":              file("module example.com/svc\n"),
+		"cmd/server/main.go":  file("package main\nimport \"net/http\"\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n"),
+		"cmd/migrate/main.go": file("package main\nimport \"database/sql\"\nfunc main() { sql.Drivers() }\n"),
+		"internal/db/db.go":   file("package db\nimport \"os\"\nvar X = os.Args\n"),
+	})
+	ctx := tree.context(ocispecs.Platform{OS: "linux", Architecture: "amd64"}, nil, false)
+	got, _, bad, _ := importedPackages(tree, ctx, "example.com/svc", ".", []string{"./cmd/server", "./cmd/migrate"})
+	if want := []string{"database/sql", "net/http"}; !slices.Equal(got, want) || bad != -1 {
+		t.Errorf("got %q (not main: %d), want %q", got, bad, want)
+	}
+	_, _, bad, name := importedPackages(tree, ctx, "example.com/svc", ".", []string{"./cmd/server", "./internal/db"})
+	if bad != 1 || name != "db" {
+		t.Errorf("not main: %d %q, want 1 db", bad, name)
 	}
 }

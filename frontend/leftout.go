@@ -20,34 +20,39 @@ import (
 // report that cannot be read only goes unshown.
 func (b *builder) warnLeftOut(ctx context.Context, results []*sllb.Result) func() {
 	var waits []func() error
-	found := make([][]string, len(results))
+	found := make([][][]string, len(results))
 	for i, r := range results {
-		if r.LeftOut == nil {
+		if !r.LeftOut {
 			continue
 		}
-		waits = append(waits, spawn(func() error {
-			ref, err := b.solve(ctx, *r.LeftOut, r.Platform)
-			if err != nil {
+		found[i] = make([][]string, len(r.Binaries))
+		for j, bin := range r.Binaries {
+			waits = append(waits, spawn(func() error {
+				ref, err := b.solve(ctx, bin.GoBuild, r.Platform)
+				if err != nil {
+					return err
+				}
+				dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.LeftOutPath})
+				if err == nil {
+					found[i][j] = strings.Fields(string(dt))
+				}
 				return err
-			}
-			dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.LeftOutPath})
-			if err == nil {
-				found[i] = strings.Fields(string(dt))
-			}
-			return err
-		}))
+			}))
+		}
 	}
 	return func() {
 		for _, wait := range waits {
 			wait() // a report that cannot be read goes unshown
 		}
 		shown := map[[2]string]bool{} // target name, package
-		for i, pkgs := range found {
+		for i, perBinary := range found {
 			t := results[i].Target
-			for _, p := range pkgs {
-				if k := [2]string{t.Name, p}; !shown[k] {
-					shown[k] = true
-					b.warn(ctx, t.Where(&t.Build.CGO), leftOutMessage(p))
+			for _, pkgs := range perBinary {
+				for _, p := range pkgs {
+					if k := [2]string{t.Name, p}; !shown[k] {
+						shown[k] = true
+						b.warn(ctx, t.Where(&t.Build.CGO), leftOutMessage(p))
+					}
 				}
 			}
 		}

@@ -57,7 +57,11 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		if err != nil {
 			return nil, err
 		}
-		imgs.add(r.Platform, built{ref: ref, binary: r.BinaryName})
+		var names []string
+		for _, bin := range r.Binaries {
+			names = append(names, bin.Name)
+		}
+		imgs.add(r.Platform, built{ref: ref, binaries: names})
 		br := &dockerui.BuildResult{Reference: ref, Image: img, Epoch: &pl.opts.Epoch}
 		if r.Base != nil {
 			br.BaseImage = r.Base.Config
@@ -108,7 +112,8 @@ func manifestAnnotations(results []*sllb.Result, multi bool) map[string][]byte {
 }
 
 // binaries builds t's binaries for every platform into one directory per
-// platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...).
+// platform (linux_amd64/<binary>, linux_arm_v7/<binary>, ...), all of
+// them when main lists several.
 // Its go build steps are the image's (the frontend's image derives the
 // profile and runs the dependency layers), so the two share their cache.
 func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result, error) {
@@ -120,9 +125,11 @@ func (b *builder) binaries(ctx context.Context, t *spec.Target) (*client.Result,
 	vulns := b.startVulnChecks(ctx, pl, false)
 	out := llb.Scratch()
 	for _, r := range pl.results {
-		out = out.File(llb.Copy(r.Binary, "/"+r.BinaryName, path.Join("/", platformDir(r.Platform), r.BinaryName), &llb.CopyInfo{
-			CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &pl.opts.Epoch}),
-			llb.WithCustomName(fmt.Sprintf("[%s] binary %s", sllb.PlatformString(r.Platform), r.BinaryName)))
+		for _, bin := range r.Binaries {
+			out = out.File(llb.Copy(bin.Binary, "/"+bin.Name, path.Join("/", platformDir(r.Platform), bin.Name), &llb.CopyInfo{
+				CreateDestPath: true, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &pl.opts.Epoch}),
+				llb.WithCustomName(fmt.Sprintf("[%s] binary %s", sllb.PlatformString(r.Platform), bin.Name)))
+		}
 	}
 	res, err := b.solveResult(ctx, out)
 	if err != nil {
@@ -231,20 +238,30 @@ func (b *builder) showSizes(ctx context.Context, r *sllb.Result) func() {
 		return func() {}
 	}
 	wait := spawn(func() error {
-		ref, err := b.solve(ctx, r.GoBuild, b.bc.BuildPlatforms[0])
-		if err != nil {
-			return err
-		}
-		dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.FactsFile})
-		var f binfacts.Facts
-		if err != nil || json.Unmarshal(dt, &f) != nil {
-			return err
+		var paths []string
+		var facts []*binfacts.Facts
+		for _, bin := range r.Binaries {
+			ref, err := b.solve(ctx, bin.GoBuild, b.bc.BuildPlatforms[0])
+			if err != nil {
+				return err
+			}
+			dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: sllb.FactsFile})
+			f := &binfacts.Facts{}
+			if err != nil || json.Unmarshal(dt, f) != nil {
+				return err
+			}
+			paths, facts = append(paths, path.Join(sllb.BinDir, bin.Name)), append(facts, f)
 		}
 		t := r.Target
-		line := "[" + sllb.PlatformString(r.Platform) + "] " + f.Line(path.Join(sllb.BinDir, r.BinaryName), t.Image.Certs, t.Image.Tzdata)
-		st := llb.Scratch().File(llb.Mkfile("/sizes", 0o644, []byte(line)), llb.WithCustomName(line))
-		_, err = b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true)
-		return err
+		return b.showLine(ctx, "["+sllb.PlatformString(r.Platform)+"] "+binfacts.Line(paths, facts, t.Image.Certs, t.Image.Tzdata))
 	})
 	return func() { wait() } // a line that cannot be shown goes unshown
+}
+
+// showLine shows line in the build's progress, as the name of a step
+// that does nothing and is cached once run.
+func (b *builder) showLine(ctx context.Context, line string) error {
+	st := llb.Scratch().File(llb.Mkfile("/line", 0o644, []byte(line)), llb.WithCustomName(line))
+	_, err := b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true)
+	return err
 }

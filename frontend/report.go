@@ -78,8 +78,10 @@ func (b *builder) reportRequest(ctx context.Context, r *sllb.Result) (*report.Re
 	}
 	req := &report.Request{
 		Target: t.Name, Platform: sllb.PlatformString(r.Platform), Epoch: r.Epoch(),
-		Binaries: []string{path.Join(sllb.BinDir, r.BinaryName)},
-		Strip:    t.Build.Strip, Trimpath: t.Build.Trimpath, BuilderPaths: r.BuilderPaths(),
+		Strip: t.Build.Strip, Trimpath: t.Build.Trimpath, BuilderPaths: r.BuilderPaths(),
+	}
+	for _, bin := range r.Binaries {
+		req.Binaries = append(req.Binaries, path.Join(sllb.BinDir, bin.Name))
 	}
 	if r.Base != nil {
 		req.Base = r.Base.Ref

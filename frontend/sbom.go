@@ -5,6 +5,7 @@ import (
 	"debug/buildinfo"
 	"io"
 	"path"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +29,8 @@ const sbomFile = "/sbom.spdx.json"
 
 // built is one platform's image, kept to describe it in an SBOM.
 type built struct {
-	ref    client.Reference
-	binary string
+	ref      client.Reference
+	binaries []string
 }
 
 // builtImages collects the platforms' images as bc.Build makes them.
@@ -56,17 +57,22 @@ func (b *builder) attachSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, i
 		if !ok {
 			return errors.Errorf("no image built for %s", id)
 		}
-		bin := path.Join(sllb.BinDir, img.binary)
-		info, err := buildinfo.Read(&refReaderAt{ctx: ctx, ref: img.ref, path: bin})
-		if err != nil {
-			return errors.Wrapf(err, "reading the Go build information of %s (%s)", bin, id)
+		var infos []*debug.BuildInfo
+		var paths []string
+		for _, name := range img.binaries {
+			bin := path.Join(sllb.BinDir, name)
+			info, err := buildinfo.Read(&refReaderAt{ctx: ctx, ref: img.ref, path: bin})
+			if err != nil {
+				return errors.Wrapf(err, "reading the Go build information of %s (%s)", bin, id)
+			}
+			infos, paths = append(infos, info), append(paths, bin)
 		}
-		doc, err := spdxFromBuildInfo(img.binary, id, info, epoch)
+		doc, err := spdxFromBuildInfo(img.binaries, id, infos, epoch)
 		if err != nil {
 			return err
 		}
 		return b.attest(ctx, rb, id, p, attestation{file: sbomFile, doc: doc, at: epoch, predicate: intoto.PredicateSPDX,
-			reason: []byte(result.AttestationReasonSBOM), name: "SBOM of " + bin + " from its Go build information"})
+			reason: []byte(result.AttestationReasonSBOM), name: "SBOM of " + strings.Join(paths, ", ") + " from " + map[bool]string{true: "its", false: "their"}[len(paths) == 1] + " Go build information"})
 	})
 }
 

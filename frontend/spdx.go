@@ -55,23 +55,20 @@ type spdxRelationship struct {
 	Related string `json:"relatedSpdxElement"`
 }
 
-// spdxFromBuildInfo describes a Go binary from its own build information:
-// the main module, every linked module with its version and go.sum hash
-// (h1, in the package's comment), the Go standard library
-// at the toolchain's version, and the build settings. The same build info
-// and time give the same bytes.
-func spdxFromBuildInfo(binary, platform string, bi *debug.BuildInfo, created time.Time) ([]byte, error) {
+// spdxFromBuildInfo describes Go binaries from their own build
+// information (bis[i] of binaries[i]): each one's main module, every linked
+// module with its version and go.sum hash (h1, in the package's comment),
+// once, the Go standard library at the toolchain's version, and the build
+// settings. The same build info and time give the same bytes.
+func spdxFromBuildInfo(binaries []string, platform string, bis []*debug.BuildInfo, created time.Time) ([]byte, error) {
 	doc := spdxDocument{
 		SPDXVersion:  "SPDX-2.3",
 		DataLicense:  "CC0-1.0",
 		SPDXID:       "SPDXRef-DOCUMENT",
-		Name:         binary + " " + platform,
+		Name:         strings.Join(binaries, ", ") + " " + platform,
 		CreationInfo: spdxCreationInfo{Created: created.UTC().Format(time.RFC3339), Creators: []string{"Tool: slimfile"}},
 	}
-	var settings []string
-	for _, s := range bi.Settings {
-		settings = append(settings, s.Key+"="+s.Value)
-	}
+	ids := map[string]string{} // path@version of a dependency or stdlib -> its package
 	add := func(m debug.Module, comment string) string {
 		id := fmt.Sprintf("SPDXRef-Package-%d", len(doc.Packages))
 		p := spdxPackage{
@@ -87,26 +84,44 @@ func spdxFromBuildInfo(binary, platform string, bi *debug.BuildInfo, created tim
 		doc.Packages = append(doc.Packages, p)
 		return id
 	}
-	mainID := add(bi.Main, "main module of "+binary+"; build settings: "+strings.Join(settings, " "))
-	doc.Relationships = append(doc.Relationships, spdxRelationship{"SPDXRef-DOCUMENT", "DESCRIBES", mainID})
-	stdID := add(debug.Module{Path: "stdlib", Version: bi.GoVersion}, "the Go standard library and runtime")
-	doc.Relationships = append(doc.Relationships, spdxRelationship{mainID, "DEPENDS_ON", stdID})
-	for _, d := range bi.Deps {
-		m := *d
-		comment := ""
-		if d.Replace != nil {
-			comment = "replaced by " + d.Replace.Path + " " + d.Replace.Version
-			m.Sum = d.Replace.Sum
+	once := func(m debug.Module, comment string) string {
+		k := m.Path + "@" + m.Version
+		if id, ok := ids[k]; ok {
+			return id
 		}
-		id := add(m, comment)
-		doc.Relationships = append(doc.Relationships, spdxRelationship{mainID, "DEPENDS_ON", id})
+		ids[k] = add(m, comment)
+		return ids[k]
+	}
+	for i, bi := range bis {
+		var settings []string
+		for _, s := range bi.Settings {
+			settings = append(settings, s.Key+"="+s.Value)
+		}
+		what := "main module of " + binaries[i]
+		if len(bis) > 1 {
+			what += " (" + bi.Path + ")"
+		}
+		mainID := add(bi.Main, what+"; build settings: "+strings.Join(settings, " "))
+		doc.Relationships = append(doc.Relationships, spdxRelationship{"SPDXRef-DOCUMENT", "DESCRIBES", mainID})
+		stdID := once(debug.Module{Path: "stdlib", Version: bi.GoVersion}, "the Go standard library and runtime")
+		doc.Relationships = append(doc.Relationships, spdxRelationship{mainID, "DEPENDS_ON", stdID})
+		for _, d := range bi.Deps {
+			m := *d
+			comment := ""
+			if d.Replace != nil {
+				comment = "replaced by " + d.Replace.Path + " " + d.Replace.Version
+				m.Sum = d.Replace.Sum
+			}
+			id := once(m, comment)
+			doc.Relationships = append(doc.Relationships, spdxRelationship{mainID, "DEPENDS_ON", id})
+		}
 	}
 	body, err := json.Marshal(doc.Packages)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(append([]byte(doc.Name), body...))
-	doc.DocumentNamespace = "https://spdx.org/spdxdocs/slimfile-" + binary + "-" + hex.EncodeToString(sum[:16])
+	doc.DocumentNamespace = "https://spdx.org/spdxdocs/slimfile-" + binaries[0] + "-" + hex.EncodeToString(sum[:16])
 	return json.MarshalIndent(doc, "", "  ")
 }
 

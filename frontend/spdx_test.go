@@ -20,11 +20,11 @@ func TestSPDXFromBuildInfo(t *testing.T) {
 		Settings: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "0"}, {Key: "GOARCH", Value: "arm64"}},
 	}
 	at := time.Unix(1700000000, 0)
-	a, err := spdxFromBuildInfo("svc", "linux/arm64", bi, at)
+	a, err := spdxFromBuildInfo([]string{"svc"}, "linux/arm64", []*debug.BuildInfo{bi}, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := spdxFromBuildInfo("svc", "linux/arm64", bi, at)
+	b, _ := spdxFromBuildInfo([]string{"svc"}, "linux/arm64", []*debug.BuildInfo{bi}, at)
 	if !bytes.Equal(a, b) {
 		t.Error("the same build info gives different documents")
 	}
@@ -56,7 +56,7 @@ func TestSPDXFromBuildInfo(t *testing.T) {
 	if len(doc.Relationships) != 4 || doc.Relationships[0].Type != "DESCRIBES" {
 		t.Errorf("relationships %+v", doc.Relationships)
 	}
-	other, _ := spdxFromBuildInfo("svc", "linux/amd64", bi, at)
+	other, _ := spdxFromBuildInfo([]string{"svc"}, "linux/amd64", []*debug.BuildInfo{bi}, at)
 	var od spdxDocument
 	json.Unmarshal(other, &od)
 	if od.DocumentNamespace == doc.DocumentNamespace {

@@ -215,6 +215,17 @@ func Command(img v1.Image, rootfs string, args ...string) (*exec.Cmd, error) {
 	} else {
 		argv = append(argv, c.Cmd...)
 	}
+	return Exec(img, rootfs, argv...)
+}
+
+// Exec is Command with argv in place of the entrypoint and cmd, as
+// docker run --entrypoint does.
+func Exec(img v1.Image, rootfs string, argv ...string) (*exec.Cmd, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	c := cf.Config
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("image has no entrypoint or cmd")
 	}

@@ -84,8 +84,11 @@ func measure(req *report.Request) (*report.Report, error) {
 			return nil, err
 		}
 		r.Binaries = append(r.Binaries, *b)
-		if len(r.Modules) == 0 {
-			r.Modules = mods
+		// The modules of every binary, each once, the first's first.
+		for _, m := range mods {
+			if !slices.ContainsFunc(r.Modules, func(o report.Module) bool { return o.Path == m.Path }) {
+				r.Modules = append(r.Modules, m)
+			}
 		}
 	}
 	for what, p := range map[*int64]string{&r.Floor.Certs: req.Certs, &r.Floor.Zoneinfo: req.Zoneinfo} {
@@ -93,8 +96,8 @@ func measure(req *report.Request) (*report.Report, error) {
 			*what = gzipSize(files[p])
 		}
 	}
-	if len(req.Binaries) > 0 {
-		r.Floor.Binary = gzipSize(files[req.Binaries[0]])
+	for _, p := range req.Binaries {
+		r.Floor.Binary += gzipSize(files[p])
 	}
 	r.Floor.Total = r.Floor.Binary + r.Floor.Certs + r.Floor.Zoneinfo
 	r.Floor.Image = r.Image.Compressed
