@@ -378,7 +378,7 @@ func TestInputsThatUsedToSlipThrough(t *testing.T) {
 		{"toolchain scratch", map[string]string{"Slimfile": "slimfile: 1\ntoolchain: scratch\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
 			[]string{"scratch has no Go toolchain", ">>> toolchain: scratch"}},
 		{"main not package main", map[string]string{"Slimfile": "slimfile: 1\nmain: ./lib\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "lib/lib.go": "package lib\n\nfunc F() {}\n"},
-			[]string{"requires exactly one main package", ">>> main: ./lib"}},
+			[]string{"is package lib, not a main package", ">>> main: ./lib"}},
 		{"build.env GOOS", map[string]string{"Slimfile": "slimfile: 1\nbuild:\n  env: {GOOS: windows}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
 			[]string{"GOOS is set by the frontend", ">>>   env: {GOOS: windows}"}},
 		{"second document", map[string]string{"Slimfile": "slimfile: 1\n---\nmain: ./x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},

@@ -42,7 +42,7 @@ func TestReportInBrowser(t *testing.T) {
 		t.Run(c.example, func(t *testing.T) {
 			t.Parallel()
 			dir := exampleModule(t, c.example)
-			out, _, err := localOutput(t, dir, c.target, mirrorOpt()...)
+			out, b, err := localOutput(t, dir, c.target, mirrorOpt()...)
 			if err != nil {
 				t.Fatalf("%v%s", err, builderErrors())
 			}
@@ -53,11 +53,11 @@ func TestReportInBrowser(t *testing.T) {
 			// The build is the slow part; the browser has its own deadline.
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			b, err := chromium.Start(ctx)
+			br, err := chromium.Start(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer b.Close()
+			defer br.Close()
 			for _, html := range pages {
 				// Named <example>-report.png for linux/amd64, which every
 				// example builds, and with the platform for the others.
@@ -65,7 +65,7 @@ func TestReportInBrowser(t *testing.T) {
 				if p := filepath.Base(filepath.Dir(html)); p != "linux_amd64" {
 					name += "-" + p
 				}
-				checkReportPage(ctx, t, b, html, filepath.Join(artifacts, name+"-report.png"))
+				checkReportPage(ctx, t, br, html, filepath.Join(artifacts, name+"-report.png"), b.progress.mentioning("security.vulns"))
 			}
 		})
 	}
@@ -78,7 +78,7 @@ const viewW, viewH = 1280, 900
 // checkReportPage opens html (a report.html beside its report.json) in a
 // new tab of b and checks it against the report.json; it writes a
 // screenshot of the whole page to png.
-func checkReportPage(ctx context.Context, t *testing.T, b *chromium.Browser, html, png string) {
+func checkReportPage(ctx context.Context, t *testing.T, b *chromium.Browser, html, png string, warned []string) {
 	var r report.Report
 	dt, err := os.ReadFile(filepath.Join(filepath.Dir(html), "report.json"))
 	if err == nil {
@@ -94,7 +94,7 @@ func checkReportPage(ctx context.Context, t *testing.T, b *chromium.Browser, htm
 	// Every example is one binary, and the page is meant to show the
 	// vulnerability check that mirrorOpt points at the test bed's database.
 	if len(r.Binaries) != 1 || r.Vulns == nil {
-		t.Fatalf("%s: report.json has %d binaries and vulns %+v", p, len(r.Binaries), r.Vulns)
+		t.Fatalf("%s: report.json has %d binaries and vulns %+v; the build said of its check:\n%s", p, len(r.Binaries), r.Vulns, strings.Join(warned, "\n"))
 	}
 	tab, err := b.NewTab(ctx, viewW, viewH)
 	if err != nil {

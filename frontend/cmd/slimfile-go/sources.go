@@ -19,8 +19,14 @@ import (
 // check to read (llb/vulns.go).
 
 // keepMax is how many copies of sources the cache mount keeps; older ones
-// are removed. The check reads the newest.
+// are removed, unless used within inUse: a check reading a copy touches it
+// first, and a copy is not removed under a check that other builds' steps
+// outnumber.
 const keepMax = 8
+
+// inUse is how recently a copy must have been kept or read to be kept
+// beyond keepMax.
+const inUse = 30 * time.Minute
 
 // maxSourceBytes bounds a copy: a module directory with more than this
 // (assets, say) is not copied, and the check then reads the context.
@@ -47,10 +53,19 @@ func copySources(src, dir string) error {
 	if _, err := os.Stat(dir); err == nil {
 		return os.Chtimes(dir, now, now) // the newest again
 	}
-	tmp := fmt.Sprintf("%s.tmp-%d", dir, os.Getpid())
+	// Each step has a copy of its own to fill: the platforms of one build
+	// keep the same sources at once, in containers whose process IDs are
+	// alike.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return err
+	}
 	defer os.RemoveAll(tmp)
 	var total int64
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -140,6 +155,8 @@ func pruneSources(root string) {
 	}
 	slices.SortFunc(dirs, func(a, b copyDir) int { return b.mod.Compare(a.mod) })
 	for _, d := range dirs[min(len(dirs), keepMax):] {
-		os.RemoveAll(filepath.Join(root, d.name))
+		if time.Since(d.mod) > inUse {
+			os.RemoveAll(filepath.Join(root, d.name))
+		}
 	}
 }

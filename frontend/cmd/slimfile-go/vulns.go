@@ -30,6 +30,9 @@ func vulns(c *gostep.Vulns) error {
 		fmt.Printf("no sources to check at %s: the frontend checks the build context instead\n", c.Dir)
 		os.Exit(gostep.NoSources)
 	}
+	// Touched, so that no other step prunes it while it is read.
+	now := time.Now()
+	os.Chtimes(c.Dir, now, now)
 	if c.Modules != "" {
 		seedModules(c.Modules)
 	}
