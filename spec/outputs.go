@@ -8,6 +8,7 @@ var Outputs = []Output{
 	{"profiles", "the seccomp and AppArmor profiles and a Kubernetes `securityContext` that uses them"},
 	{"vulns", "the vulnerability check: an OpenVEX document (`vex.json`) and a summary (`vulns.txt`), a directory per platform; runs whatever `security.vulns` says"},
 	{"report", "what the image holds, byte by byte: `report.html` (a treemap from layers down to Go functions, and tables), `report.svg`, `report.json`, a directory per platform"},
+	{"debug", "the image plus a pure-Go shell at `/bin/sh` and core utilities (u-root's), and with `debug: {delve: true}` the binary unstripped under delve: for debugging only"},
 }
 
 // Output is one of Outputs.

@@ -62,6 +62,7 @@ type Target struct {
 	Build     Build    `key:"build" doc:"how the binary is compiled"`
 	Image     Image    `key:"image" doc:"what the runtime image holds"`
 	Security  Security `key:"security" doc:"confinement profiles shipped with the image"`
+	Debug     Debug    `key:"debug" doc:"what the T.debug output adds to the image: always a pure-Go shell and core utilities"`
 	// Defined is the position of the target's key (or of the document root
 	// for the default target).
 	Defined Range
@@ -109,6 +110,12 @@ type Image struct {
 	Stopsignal  string            `key:"stopsignal" check:"signal" doc:"stop signal, such as SIGTERM"`
 	Healthcheck Healthcheck       `key:"healthcheck" oneof:"http,tcp,exec" replace:"true" doc:"the image's health check (Docker and Podman run it; Kubernetes uses its own probes): {http: URL} or {tcp: host:port} on loopback, served by a probe of a few hundred bytes the frontend adds, or {exec: [argv]}, the program's own command; with interval, timeout, start_period, retries"`
 	CA          []string          `key:"ca" check:"relpath" doc:"PEM certificate files of the build context, appended to the CA bundle (the whole bundle with certs: false); each is parsed at build time"`
+}
+
+// Debug says what the debug variant (the T.debug output) adds beside the
+// shell and core utilities it always has.
+type Debug struct {
+	Delve bool `key:"delve" doc:"build the binary with -gcflags=all=-N -l, unstripped, and start it under dlv exec --headless --listen=:40000 --api-version=2 --accept-multiclient"`
 }
 
 // Healthcheck is the image's health check (image.healthcheck): one of
