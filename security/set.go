@@ -45,6 +45,11 @@ type Options struct {
 	// profile lets run.
 	Extra    []string
 	Programs []string
+	// ExtraFor says in the profile what Extra is for ("the health check's
+	// probe" when empty). With Override, Extra is allowed even where a
+	// rule of the profile refuses it (the debug image's delve traces).
+	ExtraFor string
+	Override bool
 	UID      int
 	GID      int
 }
@@ -72,7 +77,11 @@ func NewSet(o Options) (*Set, error) {
 		s.Seccomp, err = Seccomp(o.Seccomp, o.Files[o.Seccomp])
 	}
 	if err == nil && len(o.Extra) > 0 && (o.Seccomp == "default" || o.Seccomp == "go") {
-		s.Seccomp, err = allowing(s.Seccomp, o.Extra)
+		why := o.ExtraFor
+		if why == "" {
+			why = "the health check's probe"
+		}
+		s.Seccomp, err = allowing(s.Seccomp, o.Extra, why, o.Override)
 	}
 	if err != nil {
 		return nil, &Error{Key: "security.seccomp", Err: fmt.Errorf("%s: %w", o.Seccomp, err)}
@@ -134,13 +143,27 @@ func (s *Set) Files() map[string][]byte {
 	return f
 }
 
-// allowing is the profile (JSON) with a rule that allows those of names
-// that no rule of it names: a call it allows with conditions (socket for
-// some families only) or refuses keeps its rule.
-func allowing(profile []byte, names []string) ([]byte, error) {
+// allowing is the profile (JSON) with a rule, commented with why, that
+// allows those of names that no rule of it names: a call it allows with
+// conditions (socket for some families only) or refuses keeps its rule;
+// with override, a rule that refuses one of names no longer names it.
+func allowing(profile []byte, names []string, why string, override bool) ([]byte, error) {
 	var p seccomp.Seccomp
 	if err := json.Unmarshal(profile, &p); err != nil {
 		return nil, err
+	}
+	if override {
+		var kept []*seccomp.Syscall
+		for _, r := range p.Syscalls {
+			if r.Action != specs.ActAllow {
+				r.Names = slices.DeleteFunc(r.Names, func(n string) bool { return slices.Contains(names, n) })
+				if len(r.Names) == 0 && r.Name == "" {
+					continue
+				}
+			}
+			kept = append(kept, r)
+		}
+		p.Syscalls = kept
 	}
 	named := map[string]bool{}
 	for _, r := range p.Syscalls {
@@ -157,6 +180,6 @@ func allowing(profile []byte, names []string) ([]byte, error) {
 	if len(add) == 0 {
 		return profile, nil
 	}
-	p.Syscalls = append(p.Syscalls, &seccomp.Syscall{LinuxSyscall: specs.LinuxSyscall{Names: add, Action: specs.ActAllow}, Comment: "the health check's probe"})
+	p.Syscalls = append(p.Syscalls, &seccomp.Syscall{LinuxSyscall: specs.LinuxSyscall{Names: add, Action: specs.ActAllow}, Comment: why})
 	return json.Marshal(&p)
 }

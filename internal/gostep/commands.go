@@ -244,3 +244,27 @@ func need(v, flag string) error {
 	}
 	return nil
 }
+
+// DebugTools compiles the debug image's tools from their module Dir, whose
+// dependencies are vendored, with the step's toolchain and environment
+// (GOOS, GOARCH: the target's): Out/slimfile-debug, a link to it in Out for
+// each name in Dir/names, and with Delve Out/dlv; and for each program the
+// seccomp profile derived from it, Derived/<name>.json (security.Derived).
+type DebugTools struct {
+	Dir, Out, Derived string
+	Delve             bool
+}
+
+func (*DebugTools) Name() string       { return "debugtools" }
+func (*DebugTools) command() *[]string { return nil }
+func (c *DebugTools) fields() []field {
+	return []field{
+		{"dir", "the debug tools' module, vendored", &c.Dir},
+		{"out", "the directory to write the tools and their links to", &c.Out},
+		{"derived", "the directory to write the profile derived from each tool to", &c.Derived},
+		{"delve", "build delve too", &c.Delve},
+	}
+}
+func (c *DebugTools) check() error {
+	return errors.Join(need(c.Dir, "-dir"), need(c.Out, "-out"), need(c.Derived, "-derived"))
+}

@@ -82,6 +82,7 @@ var commands = []func() Command{
 	func() Command { return &Report{} },
 	func() Command { return &VulnDB{} },
 	func() Command { return &Vulns{} },
+	func() Command { return &DebugTools{} },
 }
 
 // Parse reads a command line that Argv wrote (without the program).

@@ -18,7 +18,9 @@
 //     vulnerability check (sources.go);
 //   - zoneinfo repacks Go's time zone database (internal/zoneinfo);
 //   - vulndb checks a Go vulnerability database and vulns runs govulncheck
-//     against it (vulns.go).
+//     against it (vulns.go);
+//   - debugtools compiles the debug image's shell, utilities and delve
+//     (debugtools.go).
 //
 // It is a program of its own, without the frontend's BuildKit and gRPC
 // packages, because it runs in every rebuild that changes the binary, and
@@ -71,6 +73,8 @@ func run(args []string) error {
 		return vulnDB(c)
 	case *gostep.Vulns:
 		return vulns(c)
+	case *gostep.DebugTools:
+		return debugTools(c)
 	}
 	return fmt.Errorf("%s: not a command of this program", c.Name())
 }
