@@ -21,6 +21,7 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
 
+	sllb "github.com/slimfile/slimfile/llb"
 	"github.com/slimfile/slimfile/spec"
 )
 
@@ -108,6 +109,12 @@ var outputKinds = []*outputKind{
 	{"report", func(*spec.Target) string {
 		return "what the image holds, byte by byte: report.html, report.svg and report.json, a directory per platform"
 	}, (*builder).report},
+	{"debug", func(t *spec.Target) string {
+		if t.Debug.Delve {
+			return "the image with a shell, core utilities and delve, which starts the binary on port " + sllb.DlvPort + ": for debugging only"
+		}
+		return "the image with a shell at /bin/sh and core utilities: for debugging only"
+	}, (*builder).debug},
 }
 
 // imageKind is the output a bare target name (and no --target) selects.

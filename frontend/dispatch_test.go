@@ -45,6 +45,8 @@ func TestSelectOutput(t *testing.T) {
 		{multi, "worker.vulns", "worker", "vulns"},
 		{single, "report", "default", "report"},
 		{multi, "api.report", "api", "report"},
+		{single, "debug", "default", "debug"},
+		{multi, "worker.debug", "worker", "debug"},
 	} {
 		o, err := selectOutput(c.f, c.name)
 		if err != nil || o.target.Name != c.target || o.kind.name != c.kind {
@@ -52,7 +54,7 @@ func TestSelectOutput(t *testing.T) {
 		}
 	}
 	_, err := selectOutput(multi, "binaries")
-	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, api.vulns, api.report, worker, worker.binaries, worker.profiles, worker.vulns, worker.report") {
+	if err == nil || !strings.Contains(err.Error(), "api, api.binaries, api.profiles, api.vulns, api.report, api.debug, worker, worker.binaries, worker.profiles, worker.vulns, worker.report, worker.debug") {
 		t.Errorf("selectOutput(binaries) of a Slimfile with targets: %v", err)
 	}
 }
@@ -75,7 +77,7 @@ func TestListTargets(t *testing.T) {
 			t.Errorf("%s: location %v", tg.Name, tg.Location)
 		}
 	}
-	if want := []string{"api", "api.binaries", "api.profiles", "api.vulns", "api.report", "worker", "worker.binaries", "worker.profiles", "worker.vulns", "worker.report"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"api", "api.binaries", "api.profiles", "api.vulns", "api.report", "api.debug", "worker", "worker.binaries", "worker.profiles", "worker.vulns", "worker.report", "worker.debug"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("targets %v, want %v", names, want)
 	}
 	if d := l.Targets[len(outputKinds)].Description; d != "image of ./cmd/worker" {

@@ -35,6 +35,12 @@ type plan struct {
 // BuildKit on every build, no-op ones included). The confinement of every
 // platform is checked here, before any step runs.
 func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
+	return b.startAs(ctx, t, nil)
+}
+
+// startAs is start with each expanded target made into what variant
+// returns for it (llb.DebugTarget); nil builds them as they are.
+func (b *builder) startAs(ctx context.Context, t *spec.Target, variant func(*spec.Target) *spec.Target) (*plan, error) {
 	own := b.ownImageAsync(ctx)
 	opts, err := b.inputs(ctx, t)
 	if err != nil {
@@ -48,6 +54,9 @@ func (b *builder) start(ctx context.Context, t *spec.Target) (*plan, error) {
 	for i, p := range ps {
 		if ets[i], err = b.f.Expanded(t, b.argValues(&p)); err != nil {
 			return nil, err
+		}
+		if variant != nil {
+			ets[i] = variant(ets[i])
 		}
 	}
 	layers, err := b.cacheLayers()

@@ -64,7 +64,7 @@ func TestCallTargetsAndOutline(t *testing.T) {
 		return out
 	}
 	targets := call("targets")
-	for _, want := range []string{"api (default)", "api.binaries", "api.profiles", "worker", "worker.binaries", "worker.profiles"} {
+	for _, want := range []string{"api (default)", "api.binaries", "api.profiles", "api.debug", "worker", "worker.binaries", "worker.profiles", "worker.debug"} {
 		if !strings.Contains(targets, want) {
 			t.Errorf("--call=targets lacks %q:\n%s", want, targets)
 		}
@@ -85,7 +85,7 @@ func TestUnknownTarget(t *testing.T) {
 	if err == nil {
 		t.Fatal("built an unknown target")
 	}
-	if !strings.Contains(b.failure(), `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, api.vulns, api.report, worker`) {
+	if !strings.Contains(b.failure(), `target "apii" is not defined; this Slimfile has: api, api.binaries, api.profiles, api.vulns, api.report, api.debug, worker`) {
 		t.Errorf("error does not list the targets:\n%s", b.tail(20))
 	}
 }
