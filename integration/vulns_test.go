@@ -352,8 +352,8 @@ func TestVulnsCache(t *testing.T) {
 	b, err = buildx(t, dir, ctx...)
 	mustBuild(t, b, err)
 	if b.progress.cached(t, "[linux/"+hostArch()+"] go build .") || !b.progress.cached(t, check) {
-		t.Errorf("an edit that calls nothing new: go build cached %v, the check cached %v; want go build run, the check cached",
-			b.progress.cached(t, "[linux/"+hostArch()+"] go build ."), b.progress.cached(t, check))
+		t.Errorf("an edit that calls nothing new: go build cached %v, the check cached %v; want go build run, the check cached; steps %q\n%s",
+			b.progress.cached(t, "[linux/"+hostArch()+"] go build ."), b.progress.cached(t, check), b.progress.mentioning("govulncheck"), b.tail(60))
 	}
 	if ws := b.progress.warned("GO-2022-1059"); len(ws) != 1 || !strings.Contains(ws[0].detail, "(main.go:15:") {
 		t.Errorf("the call path does not follow the moved line (main.go:15): %+v", ws)
