@@ -9,13 +9,14 @@ package integration
 
 import (
 	"debug/elf"
+	"fmt"
 	"net"
-	"net/rpc"
-	"net/rpc/jsonrpc"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +114,12 @@ func TestDebugShell(t *testing.T) {
 			t.Errorf("docker %v: %v\n%s\nunconfined:\n%s", sec, err, out, unconfined)
 		}
 	}
+	// docker run -i: the shell reads its commands from stdin.
+	cmd := d.Command("run", "--rm", "-i", "--network", "none", "--security-opt", "seccomp="+profile, "--entrypoint", "/bin/sh", tag)
+	cmd.Stdin = strings.NewReader("ls /usr/local/bin\ncd /etc\ncat passwd\nexit 3\necho not reached\n")
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != 3 || !strings.Contains(string(out), "hello\n") || !strings.Contains(string(out), "nonroot:x:65532") || strings.Contains(string(out), "not reached") {
+		t.Errorf("docker run -i --entrypoint /bin/sh: %v\n%s", err, out)
+	}
 	if out, err := d.Run("run", "--rm", "--network", "none", "--security-opt", "seccomp="+profile, "--entrypoint", "/bin/ps", tag); err != nil || !strings.Contains(out, "nonroot") || !strings.Contains(out, "/bin/ps") {
 		t.Errorf("docker: ps: %v\n%s", err, out)
 	}
@@ -204,8 +211,8 @@ func checkELF(t *testing.T, path string, machine elf.Machine) *elf.File {
 // true}) for two platforms: delve and the binary unstripped, with its
 // DWARF, for each; on amd64 the image's own command starts the api under
 // delve in Docker, under the image's profile (with and without
-// no-new-privileges) and unconfined, and a JSON-RPC client sets a
-// breakpoint at main.main, runs to it and kills the program.
+// no-new-privileges) and unconfined, and delve's own client (built for this machine from the same module) sets
+// a breakpoint at main.main and runs to it.
 func TestDebugDelve(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "api-migrate")
@@ -236,6 +243,10 @@ func TestDebugDelve(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := slices.Index(strings.Split(string(src), "\n"), "func main() {") + 1
+	dlv, err := hostDlv()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	amd := imgs["linux/amd64"]
 	cf, err := amd.ConfigFile()
@@ -289,56 +300,50 @@ func TestDebugDelve(t *testing.T) {
 				t.Fatalf("docker run: %v\n%s", err, out)
 			}
 			logs := func() string { out, _ := d.Run("logs", name); return out }
-			c := dialDelve(t, addr, logs)
-			defer c.Close()
-			var bp struct {
-				Breakpoint struct {
-					ID   int    `json:"id"`
-					File string `json:"file"`
-					Line int    `json:"line"`
-				}
+			waitListening(t, addr, logs)
+			// delve's own client, as a user runs it.
+			init := filepath.Join(t.TempDir(), "init")
+			if err := os.WriteFile(init, []byte("break main.main\ncontinue\n"), 0o644); err != nil {
+				t.Fatal(err)
 			}
-			if err := c.Call("RPCServer.CreateBreakpoint", map[string]any{"Breakpoint": map[string]any{"functionName": "main.main"}}, &bp); err != nil {
-				t.Fatalf("CreateBreakpoint main.main: %v\n%s", err, logs())
+			cmd := exec.Command(dlv, "connect", addr, "--init", init)
+			cmd.Stdin = strings.NewReader("")
+			out, err := cmd.CombinedOutput()
+			want := fmt.Sprintf("[Breakpoint 1] main.main() github.com/slimfile/slimfile/examples/api-migrate/cmd/api/main.go:%d", line)
+			if !strings.Contains(string(out), want) {
+				t.Errorf("dlv connect %s (%v):\n%s\nwant %q\n%s", addr, err, out, want, logs())
 			}
-			var st struct {
-				State struct {
-					Exited        bool `json:"exited"`
-					CurrentThread *struct {
-						File     string `json:"file"`
-						Line     int    `json:"line"`
-						Function *struct {
-							Name string `json:"name"`
-						} `json:"function"`
-					} `json:"currentThread"`
-				}
-			}
-			t.Logf("breakpoint %d at %s:%d", bp.Breakpoint.ID, bp.Breakpoint.File, bp.Breakpoint.Line)
-			if err := c.Call("RPCServer.Command", map[string]any{"name": "continue"}, &st); err != nil {
-				t.Fatalf("continue: %v\n%s", err, logs())
-			}
-			th := st.State.CurrentThread
-			if st.State.Exited || th == nil || th.Function == nil || th.Function.Name != "main.main" || !strings.HasSuffix(th.File, "cmd/api/main.go") || th.Line < line || th.Line > line+1 {
-				t.Errorf("after continue: %+v, thread %+v; want main.main in cmd/api/main.go at line %d\n%s", st.State, th, line, logs())
-			}
-			_ = c.Call("RPCServer.Detach", map[string]any{"Kill": true}, &struct{}{})
 		})
 	}
 }
 
-// dialDelve connects to delve's JSON-RPC API at addr, waiting for it to
-// listen.
-func dialDelve(t *testing.T, addr string, logs func() string) *rpc.Client {
+// hostDlv builds delve's command for this machine from the debug tools'
+// module (the version the images carry), once per test process.
+var hostDlv = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "slimfile-dlv-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "dlv")
+	out, err := exec.Command("go", "build", "-C", "../internal/debugtools", "-o", bin, "github.com/go-delve/delve/cmd/dlv").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building dlv: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// waitListening waits for something to listen at addr.
+func waitListening(t *testing.T, addr string, logs func() string) {
 	t.Helper()
 	var err error
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		var conn net.Conn
 		if conn, err = net.DialTimeout("tcp", addr, time.Second); err == nil {
-			return jsonrpc.NewClient(conn)
+			conn.Close()
+			return
 		}
 	}
-	t.Fatalf("delve does not listen on %s: %v\n%s", addr, err, logs())
-	return nil
+	t.Fatalf("nothing listens on %s: %v\n%s", addr, err, logs())
 }
 
 // hostIP is an IPv4 address of this machine that is not loopback.
