@@ -28,11 +28,7 @@ func (b *builder) debug(ctx context.Context, t *spec.Target) (*client.Result, er
 	if err != nil {
 		return nil, err
 	}
-	b.bc.TargetPlatforms = nil
-	for _, r := range pl.results {
-		b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, r.Platform)
-	}
-	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
+	b.imagesFor(pl)
 	msg := "the debug variant is for debugging only: it has a shell and utilities in " + sllb.DebugBinDir + " and a seccomp profile that lets them run, and no AppArmor profile"
 	if t.Debug.Delve {
 		msg += "; delve runs the binary, unoptimized and unstripped, and waits on port " + sllb.DlvPort + " for a client, which it lets run any code in the container"

@@ -30,12 +30,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 	if err != nil {
 		return nil, err
 	}
-	// dockerui builds one image per TargetPlatforms entry, in that order.
-	b.bc.TargetPlatforms = nil
-	for _, r := range pl.results {
-		b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, r.Platform)
-	}
-	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
+	b.imagesFor(pl)
 	warned := b.warnLeftOut(ctx, pl.results)
 	vulns := b.startVulnChecks(ctx, pl, false)
 	imgs := &builtImages{}
@@ -91,6 +86,16 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		rb.AddMeta(k, v)
 	}
 	return rb.Finalize()
+}
+
+// imagesFor makes dockerui build one image per result of pl, in that
+// order (its TargetPlatforms).
+func (b *builder) imagesFor(pl *plan) {
+	b.bc.TargetPlatforms = nil
+	for _, r := range pl.results {
+		b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, r.Platform)
+	}
+	b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(pl.results) > 1
 }
 
 // manifestAnnotations are the result metadata from which the image
