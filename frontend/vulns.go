@@ -180,6 +180,12 @@ func (b *builder) runVulnCheck(ctx context.Context, db *sllb.VulnDB, r *sllb.Res
 	if err != nil {
 		return nil, err
 	}
+	// go build keeps the sources the check reads, and the check has no
+	// input of go build's (llb/vulns.go): it runs after it. The image's
+	// solve of the same step is the same vertex to BuildKit.
+	if _, err := b.solve(ctx, r.Binaries[0].GoBuild, b.bc.BuildPlatforms[0]); err != nil {
+		return nil, err
+	}
 	ref, err := b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true)
 	if err != nil {
 		return nil, err

@@ -344,7 +344,7 @@ func compile(in *Options, t *spec.Target, p ocispecs.Platform, mods downloaded, 
 		step.BuilderPaths = in.builderPaths()
 		step.Certs, step.Zoneinfo = CertFile, path.Join(in.GOROOT, "lib/time/zoneinfo.zip")
 		if first && in.keepsSources(t) {
-			step.Sources, step.SourcesKey = path.Join(vulnSourcesDir, in.VulnSources), path.Join(outDir, VulnKeyFile)
+			step.Sources = path.Join(vulnSourcesDir, in.VulnSources)
 			opts = append(opts, in.vulnSourcesCache())
 		}
 		var mount llb.RunOption

@@ -22,10 +22,13 @@ import (
 // The step is keyed by the SourceDigest of the module's own code
 // (Options.VulnSources), not by the code: go build, which runs whenever
 // the code changes, copies the module's files into a persistent cache
-// mount under that digest and writes the digest into its output
-// (gostep.Build.Sources), and the check mounts that one file, which
-// orders it after go build and, BuildKit hashing a read-only mount's
-// content, keys it by the digest alone. An edit that cannot change what
+// mount under that digest (gostep.Build.Sources), and the check names
+// that directory and has no input of go build's: its definition is the
+// same for every build of the same digest, so BuildKit finds it in its
+// cache by definition alone. (It used to mount a file go build wrote with
+// the digest, and be found by that file's content; under load BuildKit
+// sometimes ran it again.) The frontend solves go build before the check
+// (frontend/vulns.go), so that the sources are there when it runs. An edit that cannot change what
 // the program calls (a message, a constant's value, a variable set in an
 // init) reruns go build but not the check. A check that finds no sources
 // there (a builder that imported go build's result from a cache, and
@@ -37,9 +40,6 @@ import (
 const (
 	vulnDBDir      = "/slimfile-vulndb"
 	vulnSourcesDir = "/slimfile-vulnsrc"
-	vulnKeyMount   = "/slimfile-vulnkey"
-	// VulnKeyFile is where go build writes the digest, in its output.
-	VulnKeyFile = DerivedDir + "/vulns-key"
 	// VulnReportFile is the check's security.VulnReport, in its output.
 	VulnReportFile = "/vulns.json"
 )
@@ -100,8 +100,7 @@ func (r *Result) VulnCheck(db *VulnDB, fromContext bool) (llb.State, error) {
 		// Not its working directory: the step must start to say that the
 		// sources are missing (gostep.NoSources).
 		c.Dir = path.Join(vulnSourcesDir, in.VulnSources)
-		opts = append(opts, in.vulnSourcesCache(),
-			llb.AddMount(vulnKeyMount, r.Binaries[0].GoBuild, llb.SourcePath(VulnKeyFile), llb.Readonly))
+		opts = append(opts, in.vulnSourcesCache())
 	} else {
 		c.Dir = path.Join(srcDir, in.ModuleDir)
 		opts = append(opts, llb.AddMount(srcDir, in.Context, llb.Readonly))

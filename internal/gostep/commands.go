@@ -79,12 +79,10 @@ type Build struct {
 	Stripped, Trimpath     bool
 	BuilderPaths           []string
 	// Sources is a directory of a persistent cache mount to copy the
-	// module's files into for the vulnerability check, unless it exists;
-	// SourcesKey the file to write its name to, which the check step
-	// mounts, so that it runs after this step and its cache key is that
-	// name (llb/vulns.go).
-	Sources, SourcesKey string
-	Command             []string
+	// module's files into for the vulnerability check, unless it exists
+	// (llb/vulns.go).
+	Sources string
+	Command []string
 }
 
 func (*Build) Name() string         { return "build" }
@@ -106,15 +104,11 @@ func (c *Build) fields() []field {
 		{"trimpath", "the build trims paths", &c.Trimpath},
 		{"builder-path", "a path a trimmed binary must not hold (repeated)", &c.BuilderPaths},
 		{"sources", "the directory to copy the module's files into for the vulnerability check", &c.Sources},
-		{"sources-key", "the file to write the name of -sources to", &c.SourcesKey},
 	}
 }
 func (c *Build) check() error {
 	if c.Derive != "" && c.Binary == "" {
 		return errors.New("-derive needs -binary")
-	}
-	if (c.Sources != "") != (c.SourcesKey != "") {
-		return errors.New("-sources and -sources-key go together")
 	}
 	if c.Facts != "" && c.Binary == "" && c.Static == "" {
 		return errors.New("-facts needs -binary or -static")

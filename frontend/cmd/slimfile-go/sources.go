@@ -33,16 +33,10 @@ const inUse = 30 * time.Minute
 const maxSourceBytes = 256 << 20
 
 // keepSources copies the module's files (src, without its
-// dot-directories) into dir unless it exists, and, with key, writes dir's
-// name there. Failures only warn: the check then finds no sources and the
-// frontend runs it on the build context instead.
-func keepSources(src, dir, key string) {
-	if key != "" {
-		if err := writeFile(key, []byte(filepath.Base(dir)+"\n")); err != nil {
-			fmt.Fprintf(os.Stderr, "slimfile-go: %v\n", err)
-			return
-		}
-	}
+// dot-directories) into dir unless it exists. Failures only warn: the
+// check then finds no sources and the frontend runs it on the build
+// context instead.
+func keepSources(src, dir string) {
 	if err := copySources(src, dir); err != nil {
 		fmt.Fprintf(os.Stderr, "slimfile-go: keeping the sources for the vulnerability check: %v\n", err)
 	}

@@ -68,7 +68,7 @@ func build(c *gostep.Build) error {
 		}
 	}
 	if c.Sources != "" {
-		keepSources(".", c.Sources, c.SourcesKey)
+		keepSources(".", c.Sources)
 	}
 	if c.Derive != "" {
 		return derive(c.Derive, c.Binary)

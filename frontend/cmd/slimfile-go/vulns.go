@@ -37,7 +37,7 @@ func vulns(c *gostep.Vulns) error {
 		seedModules(c.Modules)
 	}
 	if c.Sources != "" {
-		keepSources(c.Dir, c.Sources, "")
+		keepSources(c.Dir, c.Sources)
 	}
 	args := []string{"-db", "file://" + c.DB, "-format", "json", "-C", c.Dir}
 	if c.Tags != "" {
