@@ -85,7 +85,7 @@ type Build struct {
 	Tags     []string          `key:"tags" check:"tag" doc:"build tags (-tags)"`
 	Ldflags  []string          `key:"ldflags" doc:"linker flags appended after -s -w -buildid="`
 	Gcflags  []string          `key:"gcflags" doc:"compiler flags (-gcflags)"`
-	Env      map[string]string `key:"env" names:"envname" entry:"buildenv" doc:"extra environment for go build (GOEXPERIMENT, GOFLAGS, GOPROXY, ...); not what the frontend derives (GOOS, GOARCH, GOARM, GOAMD64, CGO_ENABLED, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOFLAGS with -toolexec)"`
+	Env      map[string]string `key:"env" names:"envname" entry:"buildenv" doc:"extra environment for go build (GOEXPERIMENT, GOFLAGS, GOPROXY, ...); not what the frontend sets (GOOS, GOARCH, GOARM, GOAMD64, GOARM64, CGO_ENABLED, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOCACHEPROG, NETRC, SSH_AUTH_SOCK, zig's cache, GOFLAGS with -toolexec); CC and CXX replace the C compiler search"`
 	Strip    bool              `key:"strip" default:"true" doc:"drop symbol and DWARF tables (-s -w)"`
 	Trimpath bool              `key:"trimpath" default:"true" doc:"build with -trimpath"`
 	Compress string            `key:"compress" default:"none" enum:"none,upx" doc:"none, or upx to pack the binary after stripping"`

@@ -144,23 +144,10 @@ func checkArgDecl(s string) error {
 	return checkArgName(s)
 }
 
-// frontendEnv are the variables of go build's environment that the
-// frontend sets, each with where it comes from.
-var frontendEnv = map[string]string{
-	"GOOS":        "the platform being built (platforms: or --platform)",
-	"GOARCH":      "the platform being built (platforms: or --platform)",
-	"GOARM":       "the platform's variant (linux/arm/v6, linux/arm/v7)",
-	"GOAMD64":     "the platform's variant (linux/amd64/v3, ...)",
-	"CGO_ENABLED": "build.cgo",
-	"GOTOOLCHAIN": "the toolchain image (go:, toolchain:); it is local, so that go downloads no other",
-	"GOMODCACHE":  "the frontend, whose module cache is kept between builds",
-	"GOCACHE":     "the frontend, whose build cache is kept between builds",
-}
-
 // checkBuildEnv refuses the variables of build.env that would override
 // what the frontend sets.
 func checkBuildEnv(name, value string) error {
-	if from, ok := frontendEnv[name]; ok {
+	if from, ok := FrontendEnv[name]; ok {
 		return fmt.Errorf("%s is set by the frontend, from %s: remove it", name, from)
 	}
 	if name == "GOFLAGS" {
