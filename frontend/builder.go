@@ -30,6 +30,8 @@ type builder struct {
 	code *ownCode
 	// vulnDBs is the vulnerability database, resolved once.
 	vulnDBs vulnDBOnce
+	// goBuilds are the go build steps, each solved once.
+	goBuilds goBuilds
 }
 
 // locate ties a build step to the Slimfile ranges rs.

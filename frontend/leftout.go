@@ -28,7 +28,7 @@ func (b *builder) warnLeftOut(ctx context.Context, results []*sllb.Result) func(
 		found[i] = make([][]string, len(r.Binaries))
 		for j, bin := range r.Binaries {
 			waits = append(waits, spawn(func() error {
-				ref, err := b.solve(ctx, bin.GoBuild, r.Platform)
+				ref, err := b.goBuild(ctx, bin)
 				if err != nil {
 					return err
 				}

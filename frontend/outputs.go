@@ -246,7 +246,7 @@ func (b *builder) showSizes(ctx context.Context, r *sllb.Result) func() {
 		var paths []string
 		var facts []*binfacts.Facts
 		for _, bin := range r.Binaries {
-			ref, err := b.solve(ctx, bin.GoBuild, b.bc.BuildPlatforms[0])
+			ref, err := b.goBuild(ctx, bin)
 			if err != nil {
 				return err
 			}

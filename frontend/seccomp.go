@@ -62,7 +62,7 @@ func (b *builder) readDerived(ctx context.Context, r *sllb.Result) ([]byte, *sec
 	var waits []func() error
 	for i, bin := range r.Binaries {
 		waits = append(waits, spawn(func() error {
-			ref, err := b.solve(ctx, bin.GoBuild, b.bc.BuildPlatforms[0])
+			ref, err := b.goBuild(ctx, bin)
 			if err != nil {
 				return err
 			}

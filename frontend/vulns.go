@@ -147,17 +147,14 @@ func (b *builder) startVulnChecks(ctx context.Context, pl *plan, force bool) *vu
 		if vc.db, vc.dbRef, err = b.vulnDB(ctx, pl.opts.Frontend); err != nil {
 			return err
 		}
-		waits := map[int]func() error{}
+		// One platform after the other: run at once, the checks of two
+		// platforms (which mount the same database) made BuildKit (v0.34)
+		// fail one of them with "releasing already released reference"
+		// on a builder whose cache was empty.
 		for i, r := range pl.results {
 			if vulnsOn(r.Target, force) {
-				waits[i] = spawn(func() (err error) {
-					vc.reports[i], err = b.checkVulns(ctx, vc.db, r)
-					return err
-				})
+				vc.reports[i], vc.errs[i] = b.checkVulns(ctx, vc.db, r)
 			}
-		}
-		for i, wait := range waits {
-			vc.errs[i] = wait()
 		}
 		return nil
 	})
@@ -169,10 +166,22 @@ func (b *builder) startVulnChecks(ctx context.Context, pl *plan, force bool) *vu
 // the build context.
 func (b *builder) checkVulns(ctx context.Context, db *sllb.VulnDB, r *sllb.Result) (*security.VulnReport, error) {
 	rep, err := b.runVulnCheck(ctx, db, r, false)
+	if releasedTwice(err) {
+		rep, err = b.runVulnCheck(ctx, db, r, false)
+	}
 	if exitedWith(err, gostep.NoSources) {
 		rep, err = b.runVulnCheck(ctx, db, r, true)
 	}
 	return rep, err
+}
+
+// releasedTwice reports whether err is BuildKit's (v0.34) "releasing
+// already released reference", which the solve of a check returned under
+// load when the checks of several platforms or builds ran at once on the
+// same database, after the check itself had run: the vertex is sound, and
+// solving it again finds it.
+func releasedTwice(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "releasing already released reference")
 }
 
 func (b *builder) runVulnCheck(ctx context.Context, db *sllb.VulnDB, r *sllb.Result, fromContext bool) (*security.VulnReport, error) {
@@ -183,7 +192,7 @@ func (b *builder) runVulnCheck(ctx context.Context, db *sllb.VulnDB, r *sllb.Res
 	// go build keeps the sources the check reads, and the check has no
 	// input of go build's (llb/vulns.go): it runs after it. The image's
 	// solve of the same step is the same vertex to BuildKit.
-	if _, err := b.solve(ctx, r.Binaries[0].GoBuild, b.bc.BuildPlatforms[0]); err != nil {
+	if _, err := b.goBuild(ctx, r.Binaries[0]); err != nil {
 		return nil, err
 	}
 	ref, err := b.solveEvaluating(ctx, st, b.bc.BuildPlatforms[0], true)
