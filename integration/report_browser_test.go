@@ -65,7 +65,7 @@ func TestReportInBrowser(t *testing.T) {
 				if p := filepath.Base(filepath.Dir(html)); p != "linux_amd64" {
 					name += "-" + p
 				}
-				checkReportPage(ctx, t, br, html, filepath.Join(artifacts, name+"-report.png"), b.progress.mentioning("security.vulns"))
+				checkReportPage(ctx, t, br, html, filepath.Join(artifacts, name+"-report.png"), append(b.progress.mentioning("security.vulns"), warningMsgs(b.progress.warned("security.vulns"))...))
 			}
 		})
 	}
@@ -398,4 +398,13 @@ func digits(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// warningMsgs are the messages of ws.
+func warningMsgs(ws []warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.msg)
+	}
+	return out
 }

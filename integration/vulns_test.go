@@ -311,6 +311,7 @@ func TestVulnsCache(t *testing.T) {
 	check := "[linux/" + hostArch() + "] govulncheck"
 	b, err := buildx(t, dir, ctx...)
 	mustBuild(t, b, err)
+	first := b
 	if n := b.progress.first(t, check).name; !strings.Contains(n, "the govulndb build context of 2026-11-05") {
 		t.Errorf("the check is named %q: it should name the database and its date", n)
 	}
@@ -319,7 +320,7 @@ func TestVulnsCache(t *testing.T) {
 	mustBuild(t, b, err)
 	for _, s := range []string{"vulnerability database:", check, "[linux/" + hostArch() + "] go build ."} {
 		if !b.progress.cached(t, s) {
-			t.Errorf("a second build ran %q again", s)
+			t.Errorf("a second build ran %q again; the first's steps %q, the second's %q", s, first.progress.mentioning("govulncheck"), b.progress.mentioning("govulncheck"))
 		}
 	}
 	checkTextWarnings(t, b, lineOf(t, dir, "slimfile:"))
@@ -388,7 +389,7 @@ func TestVulnsAttestation(t *testing.T) {
 	ws := b.progress.warned("GO-2026-6809")
 	if len(ws) != 1 || !strings.Contains(ws[0].msg, "[linux/amd64, linux/arm64]") || !strings.Contains(ws[0].msg, "the standard library of Go "+localGoVersion()) ||
 		!strings.Contains(ws[0].msg, "set go: 1.26.10 in the Slimfile, or go.mod's toolchain line to go1.26.10") {
-		t.Errorf("the standard library's finding GO-2026-6809 (fixed in 1.26.10): %+v", ws)
+		t.Errorf("the standard library's finding GO-2026-6809 (fixed in 1.26.10): %+v; of its check, the build warned %+v", ws, b.progress.warned("security.vulns"))
 	}
 	for _, p := range []string{"linux/amd64", "linux/arm64"} {
 		img := imgs[p]
