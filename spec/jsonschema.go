@@ -71,7 +71,10 @@ func schemaOf(k *key) map[string]any {
 		}
 	case kList:
 		s = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
-	case kMap, kArgs:
+	case kMap:
+		s = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}}}
+	case kArgs:
+		// An arg's default may be empty (null), a map's value may not.
 		s = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}}}
 	case kObject:
 		s = objectSchema(k.keys)

@@ -51,6 +51,7 @@ targets:
 		"vulns short":   "slimfile: 1\nsecurity: {vulns: fail}\n",
 		"main list":     "slimfile: 1\nmain: [./cmd/api, {package: ./cmd/migrate, binary: migrate}]\n",
 		"vulns mapping": "slimfile: 1\nsecurity:\n  vulns:\n    mode: warn\n    ignore: [{id: GO-2022-1059, reason: not reached}]\n",
+		"empty arg":     "slimfile: 1\nargs: {VERSION: null}\n",
 	}
 	examples, _ := filepath.Glob("../examples/*/Slimfile")
 	for _, e := range examples {
@@ -72,6 +73,10 @@ targets:
 		"target name with dot":  "slimfile: 1\ntargets:\n  a.b: {}\n",
 		"bad vulns mode":        "slimfile: 1\nsecurity: {vulns: block}\n",
 		"ignore without reason": "slimfile: 1\nsecurity: {vulns: {ignore: [{id: GO-2022-1059}]}}\n",
+		"null image env":        "slimfile: 1\nimage: {env: {A: null}}\n",
+		"null build env":        "slimfile: 1\nbuild: {env: {A: null}}\n",
+		"null label":            "slimfile: 1\nimage: {labels: {a: null}}\n",
+		"null annotation":       "slimfile: 1\nimage: {annotations: {a: null}}\n",
 	}
 	check := func(name, src string, want bool) {
 		var v any
@@ -88,6 +93,9 @@ targets:
 	}
 	for name, src := range valid {
 		check(name, src, true)
+		if _, err := spec.Parse([]byte(src)); err != nil {
+			t.Errorf("%s: the parser rejects what the schema accepts: %v", name, err)
+		}
 	}
 	for name, src := range invalid {
 		check(name, src, false)
