@@ -34,6 +34,12 @@
 //	go run ./integration/bench -scenario vulns -runs 2 -rounds 5 \
 //	  -subjects examples/hello,github.com/prometheus/blackbox_exporter@v0.24.0
 //
+// With -scenario report it measures the report output (see benchReport):
+// --target report against the image, cold, warm and no-op, and its bytes:
+//
+//	go run ./integration/bench -scenario report -runs 1 -rounds 5 \
+//	  -subjects examples/hello,github.com/coredns/coredns@v1.11.1
+//
 // With -scenario cgo it compares a build.cgo subject with a hand-written
 // cgo Dockerfile on the test bed's Debian cgo toolchain (see benchCgo):
 //
@@ -141,15 +147,15 @@ func main() {
 	flag.StringVar(&editKind, "edit", editKind, "what a warm build's edit changes: code (the binary changes) or comment (it does not)")
 	withSeccompGo := flag.Bool("seccomp-go", false, "include the Slimfile with security.seccomp: go (what deriving the profile costs)")
 	withNaive := flag.Bool("naive", true, "include the naive multi-stage Dockerfile")
-	scenario := flag.String("scenario", "local", "local (the variants above on one builder), vulns (the vulnerability gate, warn against off), ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused) or cgo (a build.cgo subject against a hand-written cgo Dockerfile, -cgo-platforms in one build)")
+	scenario := flag.String("scenario", "local", "local (the variants above on one builder), vulns (the vulnerability gate, warn against off), report (--target report against the image), ci (cold build exporting a registry cache, fresh runner importing it, warm rebuild; Slimfile and expert Dockerfile only, -runs runs, -rounds unused) or cgo (a build.cgo subject against a hand-written cgo Dockerfile, -cgo-platforms in one build)")
 	cgoPlatforms := flag.String("cgo-platforms", "linux/amd64,linux/arm64,linux/arm/v7", "with -scenario cgo, the platforms of its builds")
 	cgoToolchain := flag.String("cgo-toolchain", os.Getenv("SLIMFILE_REGISTRY")+"/slimfile-testbed/golang-cgo:"+strings.TrimPrefix(runtime.Version(), "go")+"-debian", "with -scenario cgo, the Debian cgo toolchain image both variants build with")
 	flag.StringVar(&vulnDB, "vulndb", os.Getenv("SLIMFILE_VULNDB_URL"), "the Go vulnerability database of the Slimfile builds (SLIMFILE_VULNDB); default: the test bed's copy, served on loopback")
 	flag.StringVar(&baseline, "ci-baseline", "", "with -scenario ci or local, also build the Slimfile on this frontend image (an earlier one, to compare with)")
 	ciPlatforms := flag.String("ci-platforms", "linux/amd64,linux/arm64", "with -scenario ci, the platforms of its multi-platform rows (none if empty)")
 	flag.Parse()
-	if *scenario != "local" && *scenario != "vulns" && *scenario != "ci" && *scenario != "cgo" {
-		fail(fmt.Errorf("-scenario %q: want local, vulns, ci or cgo", *scenario))
+	if *scenario != "local" && *scenario != "vulns" && *scenario != "report" && *scenario != "ci" && *scenario != "cgo" {
+		fail(fmt.Errorf("-scenario %q: want local, vulns, report, ci or cgo", *scenario))
 	}
 	if os.Getenv("SLIMFILE_BENCH_BUILDKIT_HOST") == "" || os.Getenv("SLIMFILE_FRONTEND") == "" {
 		fail(fmt.Errorf("source the test bed env first (SLIMFILE_BENCH_BUILDKIT_HOST is new: run the test bed again): source \"$(integration/testbed/up.sh)\""))
@@ -174,6 +180,16 @@ func main() {
 		for _, subject := range strings.Split(*subjects, ",") {
 			dir, label, cleanup := subjectDir(subject)
 			benchVulns(dir, label, *platform, *runs, *rounds)
+			cleanup()
+		}
+		return
+	}
+	if *scenario == "report" {
+		fmt.Printf("report scenario, %s, %d cold runs, %d rounds, medians, %d CPUs, %s, frontend %s\n", *platform, *runs, *rounds, runtime.NumCPU(),
+			time.Now().UTC().Format("2006-01-02"), os.Getenv("SLIMFILE_FRONTEND"))
+		for _, subject := range strings.Split(*subjects, ",") {
+			dir, label, cleanup := subjectDir(subject)
+			benchReport(dir, label, *platform, *runs, *rounds)
 			cleanup()
 		}
 		return
