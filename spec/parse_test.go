@@ -1014,7 +1014,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "bad stop signal",
 			data: src("slimfile: 1", "image:", "  stopsignal: TERM"),
-			want: []wantErr{{3, 15, `"TERM" is not a signal`}},
+			want: []wantErr{{3, 15, `"TERM" is not a Linux signal`}},
 		},
 		{
 			name: "bad target name",

@@ -105,8 +105,8 @@ type Image struct {
 	Workdir     string            `key:"workdir" default:"/" check:"abspath" doc:"working directory"`
 	Entrypoint  []string          `key:"entrypoint" doc:"entrypoint; default [/usr/local/bin/<binary>]"`
 	Cmd         []string          `key:"cmd" doc:"default arguments"`
-	Labels      map[string]string `key:"labels" doc:"image config labels (merged with --label)"`
-	Annotations map[string]string `key:"annotations" doc:"manifest annotations"`
+	Labels      map[string]string `key:"labels" names:"labelkey" doc:"image config labels (merged with --label)"`
+	Annotations map[string]string `key:"annotations" names:"labelkey" doc:"manifest annotations"`
 	Stopsignal  string            `key:"stopsignal" check:"signal" doc:"stop signal, such as SIGTERM"`
 	Healthcheck Healthcheck       `key:"healthcheck" oneof:"http,tcp,exec" replace:"true" doc:"the image's health check (Docker and Podman run it; Kubernetes uses its own probes): {http: URL} or {tcp: host:port} on loopback, served by a probe of a few hundred bytes the frontend adds, or {exec: [argv]}, the program's own command; with interval, timeout, start_period, retries"`
 	CA          []string          `key:"ca" check:"relpath" doc:"PEM certificate files of the build context, appended to the CA bundle (the whole bundle with certs: false); each is parsed at build time"`

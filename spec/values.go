@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -136,6 +137,20 @@ func checkEnvName(s string) error {
 	return nil
 }
 
+// checkLabelKey checks a label or annotation key: not empty, and no
+// space or control character (docker's --label and a registry's
+// annotation readers split on them; OCI asks for reverse-DNS keys, which
+// have neither).
+func checkLabelKey(s string) error {
+	if s == "" {
+		return fmt.Errorf("a key must not be empty")
+	}
+	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("%q: a key must not hold spaces or control characters", s)
+	}
+	return nil
+}
+
 // checkArgDecl checks the name of an arg declared under args.
 func checkArgDecl(s string) error {
 	if slices.Contains(PlatformArgs, s) {
@@ -185,11 +200,37 @@ func checkPort(s string) error {
 	return nil
 }
 
+// linuxSignals are the names of Linux signals, after SIG, besides
+// RTMIN+n and RTMAX-n.
+var linuxSignals = strings.Fields(`ABRT ALRM BUS CHLD CLD CONT FPE HUP ILL INT IO IOT KILL PIPE POLL
+	PROF PWR QUIT SEGV STKFLT STOP SYS TERM TRAP TSTP TTIN TTOU URG USR1 USR2 VTALRM WINCH XCPU XFSZ`)
+
+// checkSignal accepts a Linux signal: SIGTERM, 15 (1 to 64), SIGRTMIN+3
+// or SIGRTMAX-1 (within the 32 real-time signals). An unknown name would
+// otherwise fail only at docker run.
 func checkSignal(s string) error {
+	bad := fmt.Errorf("%q is not a Linux signal such as SIGTERM or 15", s)
 	if !signalRe.MatchString(s) {
-		return fmt.Errorf("%q is not a signal such as SIGTERM or 15", s)
+		return bad
 	}
-	return nil
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 64 {
+			return bad
+		}
+		return nil
+	}
+	name := strings.TrimPrefix(s, "SIG")
+	if slices.Contains(linuxSignals, name) || name == "RTMIN" || name == "RTMAX" {
+		return nil
+	}
+	for _, rt := range []string{"RTMIN+", "RTMAX-"} {
+		if n, ok := strings.CutPrefix(name, rt); ok {
+			if v, err := strconv.Atoi(n); err == nil && v >= 1 && v <= 31 {
+				return nil
+			}
+		}
+	}
+	return bad
 }
 
 func checkMode(s string) error {
@@ -339,8 +380,9 @@ func checkRetries(s string) error {
 
 // nameChecks check each name of a mapping (names:"...").
 var nameChecks = map[string]func(string) error{
-	"envname": checkEnvName,
-	"argdecl": checkArgDecl,
+	"envname":  checkEnvName,
+	"argdecl":  checkArgDecl,
+	"labelkey": checkLabelKey,
 }
 
 // entryChecks check each name and value of a mapping (entry:"...").

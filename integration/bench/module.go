@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -31,7 +32,11 @@ func subjectDir(subject string) (dir, label string, cleanup func()) {
 	dir = fetchModule(mod, version, tmp)
 	slimfile := "# syntax=" + os.Getenv("SLIMFILE_FRONTEND") + "\nslimfile: 1\n" + moduleSlimfiles[mod]
 	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte(slimfile), 0o644))
-	return dir, path.Base(mod), func() { os.RemoveAll(tmp) }
+	label = path.Base(mod)
+	if regexp.MustCompile(`^v[0-9]+$`).MatchString(label) {
+		label = path.Base(path.Dir(mod)) // nats-server, not v2
+	}
+	return dir, label, func() { os.RemoveAll(tmp) }
 }
 
 // fetchModule downloads mod at version with go mod download (a module zip
