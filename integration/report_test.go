@@ -163,6 +163,78 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func TestReportMatchesNm(t *testing.T) {
 	t.Parallel()
 	dir := exampleModule(t, "grpc-health")
+	slim := filepath.Join(dir, "Slimfile")
+	src, _ := os.ReadFile(slim)
+	reportMatchesNm(t, dir)
+
+	// The report of an unstripped, untrimmed build says so, and passes.
+	os.WriteFile(slim, []byte(strings.TrimRight(string(src), "\n")+"\nbuild:\n  strip: false\n  trimpath: false\n"), 0o644)
+	out, _, err := localOutput(t, dir, "report", "--opt", "platform=linux/amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt, _ := os.ReadFile(filepath.Join(out, "linux_amd64", "report.json"))
+	var u report.Report
+	if err := json.Unmarshal(dt, &u); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]report.Check{}
+	for _, c := range u.Binaries[0].Hardening {
+		rows[c.Name] = c
+	}
+	if c := rows["stripped"]; !c.OK || !strings.Contains(c.Found, ".symtab") || !strings.Contains(c.Wanted, "not asked for") {
+		t.Errorf("strip: false: %+v", c)
+	}
+	if c := rows["trimpath"]; !c.OK || !strings.Contains(c.Found, "/src") || !strings.Contains(c.Wanted, "not asked for") {
+		t.Errorf("trimpath: false: %+v", c)
+	}
+}
+
+// TestReportMatchesNmOfModule is TestReportMatchesNm's comparison on an
+// open-source service at a tagged release, its main package at its module
+// root, fetched from the Go module proxy: run by hand, as its builds take
+// minutes (docs/report.md gives the figures):
+//
+//	SLIMFILE_NM_MODULE=github.com/coredns/coredns@v1.11.1 SLIMFILE_INTEGRATION=1 \
+//	  go test ./integration/ -run TestReportMatchesNmOfModule -v -timeout 30m
+func TestReportMatchesNmOfModule(t *testing.T) {
+	mv := os.Getenv("SLIMFILE_NM_MODULE")
+	if mv == "" {
+		t.Skip("SLIMFILE_NM_MODULE=module@version names the service")
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command("go", "mod", "download", "-json", mv)
+	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), "GOMODCACHE="+filepath.Join(tmp, "modcache"), "GOFLAGS=-modcacherw", "GOWORK=off")
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go mod download %s: %v\n%s", mv, err, b)
+	}
+	var info struct{ Dir string }
+	if err := json.Unmarshal(b, &info); err != nil || info.Dir == "" {
+		t.Fatalf("go mod download %s: %s", mv, b)
+	}
+	dir := filepath.Join(tmp, "src")
+	if b, err := exec.Command("cp", "-a", info.Dir+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	exec.Command("chmod", "-R", "u+w", dir).Run()
+	if err := os.WriteFile(filepath.Join(dir, "Slimfile"), []byte("# syntax="+frontend+"\nslimfile: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".dockerignore")); err == nil {
+		// One written for the service's own Dockerfile (coredns's keeps
+		// only its binary): the Slimfile gets its own, as its error says.
+		os.WriteFile(filepath.Join(dir, "Slimfile.dockerignore"), []byte(".git\n"), 0o644)
+	}
+	reportMatchesNm(t, dir)
+}
+
+// reportMatchesNm checks the report of the module in dir against go tool
+// nm of the same build unstripped, module by module (each module of 1% of
+// the code or more within 3%, and the whole within 1%).
+func reportMatchesNm(t *testing.T, dir string) {
+	t.Helper()
 	out, _, err := localOutput(t, dir, "report", "--opt", "platform=linux/amd64")
 	if err != nil {
 		t.Fatal(err)
@@ -205,29 +277,8 @@ func TestReportMatchesNm(t *testing.T) {
 	if d := float64(total-nmTotal) / float64(nmTotal); d > 0.01 || d < -0.01 {
 		t.Errorf("code in all: %d bytes in the report, %d by go tool nm (%+.1f%%)", total, nmTotal, 100*d)
 	}
-	t.Logf("code: %d bytes in the report, %d by go tool nm over the same modules", total, nmTotal)
-
-	// The report of an unstripped, untrimmed build says so, and passes.
-	os.WriteFile(slim, []byte(strings.TrimRight(string(src), "\n")+"\nbuild:\n  strip: false\n  trimpath: false\n"), 0o644)
-	out, _, err = localOutput(t, dir, "report", "--opt", "platform=linux/amd64")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dt, _ = os.ReadFile(filepath.Join(out, "linux_amd64", "report.json"))
-	var u report.Report
-	if err := json.Unmarshal(dt, &u); err != nil {
-		t.Fatal(err)
-	}
-	rows := map[string]report.Check{}
-	for _, c := range u.Binaries[0].Hardening {
-		rows[c.Name] = c
-	}
-	if c := rows["stripped"]; !c.OK || !strings.Contains(c.Found, ".symtab") || !strings.Contains(c.Wanted, "not asked for") {
-		t.Errorf("strip: false: %+v", c)
-	}
-	if c := rows["trimpath"]; !c.OK || !strings.Contains(c.Found, "/src") || !strings.Contains(c.Wanted, "not asked for") {
-		t.Errorf("trimpath: false: %+v", c)
-	}
+	t.Logf("code: %d bytes in the report, %d by go tool nm over the same modules (%d modules)", total, nmTotal, len(r.Binaries[0].Modules))
+	os.WriteFile(slim, src, 0o644)
 }
 
 // nmModules is go tool nm's text bytes of bin by module: the standard

@@ -336,6 +336,12 @@ func prepare(subject, goVersion string) string {
 	lines := strings.SplitN(string(slim), "\n", 2)
 	slimfile := "# syntax=" + os.Getenv("SLIMFILE_FRONTEND") + "\n" + lines[1]
 	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte(slimfile), 0o644))
+	if ignore, err := os.ReadFile(filepath.Join(subject, "Slimfile.dockerignore")); err == nil {
+		// BuildKit reads <file>.dockerignore beside each variant's file.
+		for _, f := range []string{"Slimfile.baseline", "Slimfile.seccomp-go", "Slimfile.vulns-off"} {
+			check(os.WriteFile(filepath.Join(dir, f+".dockerignore"), ignore, 0o644))
+		}
+	}
 	if baseline != "" {
 		// The same Slimfile on another frontend image (-ci-baseline).
 		check(os.WriteFile(filepath.Join(dir, "Slimfile.baseline"), []byte("# syntax="+baseline+"\n"+lines[1]), 0o644))

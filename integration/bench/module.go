@@ -32,6 +32,12 @@ func subjectDir(subject string) (dir, label string, cleanup func()) {
 	dir = fetchModule(mod, version, tmp)
 	slimfile := "# syntax=" + os.Getenv("SLIMFILE_FRONTEND") + "\nslimfile: 1\n" + moduleSlimfiles[mod]
 	check(os.WriteFile(filepath.Join(dir, "Slimfile"), []byte(slimfile), 0o644))
+	if _, err := os.Stat(filepath.Join(dir, ".dockerignore")); err == nil {
+		// A .dockerignore written for the module's own Dockerfile (coredns's
+		// excludes everything but its binary): the Slimfile gets one of its
+		// own, as the frontend's error says to do.
+		check(os.WriteFile(filepath.Join(dir, "Slimfile.dockerignore"), []byte(".git\n"), 0o644))
+	}
 	label = path.Base(mod)
 	if regexp.MustCompile(`^v[0-9]+$`).MatchString(label) {
 		label = path.Base(path.Dir(mod)) // nats-server, not v2
