@@ -371,32 +371,46 @@ func TestInputsThatUsedToSlipThrough(t *testing.T) {
 	t.Parallel()
 	const main = "package main\n\nfunc main() {}\n"
 	for _, c := range []struct {
-		name  string
-		files map[string]string
-		want  []string
+		name     string
+		files    map[string]string
+		want     []string
+		symlinks map[string]string // name: target, made in the context
 	}{
 		{"toolchain scratch", map[string]string{"Slimfile": "slimfile: 1\ntoolchain: scratch\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"scratch has no Go toolchain", ">>> toolchain: scratch"}},
+			[]string{"scratch has no Go toolchain", ">>> toolchain: scratch"}, nil},
 		{"main not package main", map[string]string{"Slimfile": "slimfile: 1\nmain: ./lib\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "lib/lib.go": "package lib\n\nfunc F() {}\n"},
-			[]string{"is package lib, not a main package", ">>> main: ./lib"}},
+			[]string{"is package lib, not a main package", ">>> main: ./lib"}, nil},
 		{"build.env GOOS", map[string]string{"Slimfile": "slimfile: 1\nbuild:\n  env: {GOOS: windows}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"GOOS is set by the frontend", ">>>   env: {GOOS: windows}"}},
+			[]string{"GOOS is set by the frontend", ">>>   env: {GOOS: windows}"}, nil},
 		{"second document", map[string]string{"Slimfile": "slimfile: 1\n---\nmain: ./x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"one YAML document", ">>> main: ./x"}},
+			[]string{"one YAML document", ">>> main: ./x"}, nil},
 		{"go too new", map[string]string{"Slimfile": "slimfile: 1\ngo: \"1.99\"\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"go: 1.99: no toolchain image for that version", `>>> go: "1.99"`}},
+			[]string{"go: 1.99: no toolchain image for that version", `>>> go: "1.99"`}, nil},
 		{"go.mod toolchain too new", map[string]string{"Slimfile": "slimfile: 1\n", "go.mod": "module example.com/x\n\ngo 1.22\n\ntoolchain go1.99.1\n", "main.go": main},
-			[]string{"go 1.99.1, from go.mod's toolchain line: no toolchain image"}},
+			[]string{"go 1.99.1, from go.mod's toolchain line: no toolchain image"}, nil},
 		{".dockerignore hides go.mod", map[string]string{"Slimfile": "slimfile: 1\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main, ".dockerignore": "*\n!bin/app\n"},
-			[]string{"go.mod is in the build context, but its ignore file excludes it", "Slimfile.dockerignore"}},
+			[]string{"go.mod is in the build context, but its ignore file excludes it", "Slimfile.dockerignore"}, nil},
 		{"args TARGETARCH", map[string]string{"Slimfile": "slimfile: 1\nargs:\n  TARGETARCH: s390x\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"TARGETARCH is always defined", ">>>   TARGETARCH: s390x"}},
+			[]string{"TARGETARCH is always defined", ">>>   TARGETARCH: s390x"}, nil},
 		{"image.files source missing", map[string]string{"Slimfile": "slimfile: 1\nimage:\n  files:\n    - {src: config/missing.yaml, dst: /etc/app.yaml}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
-			[]string{"config/missing.yaml", ">>>     - {src: config/missing.yaml, dst: /etc/app.yaml}"}},
+			[]string{"config/missing.yaml is not in the build context", ">>>     - {src: config/missing.yaml, dst: /etc/app.yaml}"}, nil},
+		{"image.files source a link out of the context", map[string]string{"Slimfile": "slimfile: 1\nimage:\n  files:\n    - {src: leak, dst: /etc/leak}\n", "go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": main},
+			[]string{"a source is a symbolic link to /outside.txt, which is not in the build context", ">>>     - {src: leak, dst: /etc/leak}"},
+			map[string]string{"leak": "../outside.txt"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			b, err := buildx(t, module(t, c.files))
+			dir := module(t, c.files)
+			for name, target := range c.symlinks {
+				// The link's target exists beside the context, not in it.
+				if err := os.WriteFile(filepath.Join(filepath.Dir(dir), filepath.Base(target)), []byte("secret\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b, err := buildx(t, dir)
 			if err == nil {
 				t.Fatal("the build succeeded")
 			}
