@@ -56,7 +56,7 @@ func (b *builder) debug(ctx context.Context, t *spec.Target) (*client.Result, er
 		}
 		ref, err := solved()
 		if err != nil {
-			return nil, err
+			return nil, b.filesError(ctx, err, t)
 		}
 		br := &dockerui.BuildResult{Reference: ref, Image: r.DebugConfig(r.Config(set)), Epoch: &pl.opts.Epoch}
 		if r.Base != nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
+	"google.golang.org/grpc/status"
 
 	"github.com/slimfile/slimfile/spec"
 )
@@ -104,4 +106,32 @@ func pbRange(r spec.Range) *pb.Range {
 		Start: &pb.Position{Line: int32(r.Line), Character: int32(r.Column - 1)},
 		End:   &pb.Position{Line: int32(r.EndLine), Character: int32(end - 1)},
 	}
+}
+
+// contextError is err with what the frontend was doing in front of its
+// message. fmt.Errorf's %w is not enough for an error that came back from
+// BuildKit (a solve, a read, a resolve): it carries a gRPC status, and the
+// gateway sends the innermost status it finds, whose message is BuildKit's
+// alone. contextError has a status of its own, with the whole message and
+// err's code, and still unwraps to err (its source locations and other
+// details go along).
+type contextError struct {
+	msg string
+	err error
+}
+
+func (e *contextError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *contextError) Unwrap() error { return e.err }
+
+func (e *contextError) GRPCStatus() *status.Status {
+	return status.New(grpcerrors.Code(e.err), e.Error())
+}
+
+// wrapf is err with a message in front, as fmt.Errorf("...: %w") would
+// give, that survives the gateway (contextError).
+func wrapf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &contextError{msg: fmt.Sprintf(format, args...), err: err}
 }

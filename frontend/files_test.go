@@ -5,10 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+
 	"github.com/slimfile/slimfile/spec"
 )
 
-func TestFilesError(t *testing.T) {
+func TestMissingSource(t *testing.T) {
 	f, err := spec.Parse([]byte("slimfile: 1\nimage:\n  files:\n    - {src: config/app.yaml, dst: /etc/app.yaml}\n    - {src: leak, dst: /etc/leak}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -21,16 +24,36 @@ func TestFilesError(t *testing.T) {
 		err  error
 		want string
 	}{
-		{bk("/config/app.yaml"), "image.files: config/app.yaml is not in the build context (missing there, or excluded by the ignore file)"},
-		{bk("/etc/shadow"), "image.files: a source is a symbolic link to /etc/shadow, which is not in the build context"},
-		{errors.New("exit code: 1"), "exit code: 1"},
+		{bk("/config/app.yaml"), "config/app.yaml"},
+		{bk("/leak"), "leak"},
+		{bk("/etc/shadow"), ""},
+		{errors.New("exit code: 1"), ""},
+		{nil, ""},
 	} {
-		got := filesError(c.err, tg)
-		if !strings.HasPrefix(got.Error(), c.want) || !errors.Is(got, c.err) {
-			t.Errorf("filesError(%q) = %q, want it to start with %q and wrap the error", c.err, got, c.want)
+		got, ok := missingSource(c.err, tg)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("missingSource(%v) = %q, %v; want %q", c.err, got, ok, c.want)
 		}
 	}
-	if filesError(nil, tg) != nil {
-		t.Error("filesError(nil) is not nil")
+}
+
+func TestExplainMissingKeepsSources(t *testing.T) {
+	src := &errdefs.Source{Info: &pb.SourceInfo{Filename: "Slimfile"}, Ranges: []*pb.Range{{Start: &pb.Position{Line: 5}}}}
+	bk := errdefs.WithSource(errors.New(`"/leak": not found`), src)
+	for _, c := range []struct {
+		link   string
+		isLink bool
+		want   string
+	}{
+		{"", false, "image.files: leak is not in the build context (missing there, or excluded by the ignore file): "},
+		{"../outside.txt", true, "image.files: leak is a symbolic link to ../outside.txt, which is not in the build context"},
+	} {
+		got := explainMissing(bk, "leak", c.link, c.isLink)
+		if !strings.HasPrefix(got.Error(), c.want) || !strings.Contains(got.Error(), `"/leak": not found`) {
+			t.Errorf("explainMissing = %q, want it to start with %q and keep BuildKit's message", got, c.want)
+		}
+		if ss := errdefs.Sources(got); len(ss) != 1 || ss[0].Ranges[0].Start.Line != 5 {
+			t.Errorf("explainMissing lost the source location: %v", ss)
+		}
 	}
 }

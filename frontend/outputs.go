@@ -50,7 +50,7 @@ func (b *builder) image(ctx context.Context, t *spec.Target) (*client.Result, er
 		img := r.Config(set)
 		ref, err := solved()
 		if err != nil {
-			return nil, filesError(err, t)
+			return nil, b.filesError(ctx, err, t)
 		}
 		var names []string
 		for _, bin := range r.Binaries {

@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/moby/buildkit/client/llb"
 )
@@ -21,7 +20,7 @@ func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
 	if cf, ok := b.c.(currentFrontend); ok {
 		st, err := cf.CurrentFrontend()
 		if err != nil {
-			return nil, fmt.Errorf("reading the frontend image's definition: %w", err)
+			return nil, wrapf(err, "reading the frontend image's definition")
 		}
 		if st != nil {
 			return st, nil
@@ -33,12 +32,12 @@ func (b *builder) ownImage(ctx context.Context) (*llb.State, error) {
 	}
 	ref, err := normalizeRef(src)
 	if err != nil {
-		return nil, fmt.Errorf("the frontend image: %w", err)
+		return nil, wrapf(err, "the frontend image")
 	}
 	// The image is on the builder: it runs this frontend.
 	r, err := b.pin(ctx, "frontend", ref, b.bc.BuildPlatforms[0], llb.ResolveModePreferLocal.String())
 	if err != nil {
-		return nil, fmt.Errorf("resolving the frontend image %s, whose binary repacks zoneinfo.zip: %w", ref, err)
+		return nil, wrapf(err, "resolving the frontend image %s, whose binary repacks zoneinfo.zip", ref)
 	}
 	return &r.state, nil
 }

@@ -116,7 +116,14 @@ func envValue(env []string, k, def string) string {
 // loadContext solves the given paths of the build context (after
 // .dockerignore), for the frontend to read.
 func (b *builder) loadContext(ctx context.Context, name string, paths ...string) (client.Reference, error) {
-	st, err := b.bc.MainContext(ctx, llb.FollowPaths(paths), llb.SharedKeyHint(fileKeyHint(paths[0])), llb.WithCustomName(name))
+	return b.solveContext(ctx, name, fileKeyHint(paths[0]), llb.FollowPaths(paths))
+}
+
+// solveContext solves the part of the build context (after .dockerignore)
+// that sel selects, under the shared key hint key, for the frontend to
+// read.
+func (b *builder) solveContext(ctx context.Context, name, key string, sel llb.LocalOption) (client.Reference, error) {
+	st, err := b.bc.MainContext(ctx, sel, llb.SharedKeyHint(key), llb.WithCustomName(name))
 	if err != nil {
 		return nil, err
 	}

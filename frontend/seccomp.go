@@ -68,7 +68,7 @@ func (b *builder) readDerived(ctx context.Context, r *sllb.Result) ([]byte, *sec
 			}
 			dt, err := ref.ReadFile(ctx, client.ReadRequest{Filename: path.Join(sllb.DerivedDir, sllb.DerivedFile)})
 			if err != nil {
-				return fmt.Errorf("[%s] reading the seccomp profile derived from %s: %w", plat, bin.Name, err)
+				return wrapf(err, "[%s] reading the seccomp profile derived from %s", plat, bin.Name)
 			}
 			var derived security.Derived
 			if err := json.Unmarshal(dt, &derived); err != nil || derived.Derivation == nil {
@@ -93,7 +93,7 @@ func (b *builder) readDerived(ctx context.Context, r *sllb.Result) ([]byte, *sec
 	}
 	prof, u, err := security.UnionSeccomp(names, derivations)
 	if err != nil {
-		return nil, nil, fmt.Errorf("[%s] the binaries' seccomp profiles: %w", plat, err)
+		return nil, nil, wrapf(err, "[%s] the binaries' seccomp profiles", plat)
 	}
 	profile, err := json.Marshal(prof)
 	if err != nil {

@@ -70,14 +70,14 @@ func (b *builder) resolveVulnDB(ctx context.Context, frontend *llb.State) (*sllb
 	bp := b.bc.BuildPlatforms[0]
 	nc, err := b.bc.NamedContext(vulnDBContext, dockerui.ContextOpt{Platform: &bp, ResolveMode: b.bc.ImageResolveMode.String()})
 	if err != nil {
-		return nil, nil, fmt.Errorf("--build-context %s: %w", vulnDBContext, err)
+		return nil, nil, wrapf(err, "--build-context %s", vulnDBContext)
 	}
 	var in llb.State
 	var source string
 	if nc != nil {
 		st, _, err := nc.Load(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--build-context %s: %w", vulnDBContext, err)
+			return nil, nil, wrapf(err, "--build-context %s", vulnDBContext)
 		}
 		in, source = *st, "the "+vulnDBContext+" build context"
 	} else {
@@ -205,7 +205,7 @@ func (b *builder) runVulnCheck(ctx context.Context, db *sllb.VulnDB, r *sllb.Res
 	}
 	var rep security.VulnReport
 	if err := json.Unmarshal(dt, &rep); err != nil {
-		return nil, fmt.Errorf("reading the vulnerability check's report: %w", err)
+		return nil, wrapf(err, "reading the vulnerability check's report")
 	}
 	rep.DB = db.Info.Source // the step knows it by its mount
 	b.placeFrames(&rep)
@@ -332,7 +332,7 @@ func (b *builder) gateVulns(ctx context.Context, vc *vulnChecks, how gate) error
 		plat := sllb.PlatformString(r.Platform)
 		if err := vc.errs[i]; err != nil {
 			if how == gateExport || how == gateBuild && t.Security.Vulns.Mode == "fail" {
-				return at(fmt.Errorf("security.vulns: [%s] the vulnerability check failed: %w", plat, err), vulnsAt(t))
+				return at(wrapf(err, "security.vulns: [%s] the vulnerability check failed", plat), vulnsAt(t))
 			}
 			b.warn(ctx, vulnsAt(t), fmt.Sprintf("security.vulns: [%s] the vulnerability check failed, so nothing is known of the binary's vulnerabilities: %v", plat, err))
 			continue
