@@ -17,7 +17,7 @@ import (
 // report itself states:
 //
 //	go run ./integration/bench -scenario report -runs 1 -rounds 5 \
-//	  -subjects examples/hello,github.com/coredns/coredns@v1.11.1
+//	  -subjects examples/hello,github.com/coredns/coredns@v1.12.0
 func benchReport(subject, label, platform string, runs, rounds int) {
 	goVersion := goLine(subject)
 	v := &buildkitVariant{"slimfile", "Slimfile"}
