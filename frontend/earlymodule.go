@@ -66,7 +66,7 @@ func readEarly(ctx context.Context, c client.Client) *earlyRead {
 	}
 	st := llb.Local(contextLocal, llb.SessionID(sid), llb.SharedKeyHint(fileKeyHint(modPaths(".")[0])),
 		llb.FollowPaths(modPaths(".")), llb.WithCustomName("load go.mod"))
-	def, err := st.Marshal(ctx)
+	def, err := marshal(ctx, st)
 	if err != nil {
 		return nil
 	}
@@ -96,7 +96,7 @@ func confirmEarly(ctx context.Context, bc *dockerui.Client, e *earlyRead) bool {
 	if err != nil {
 		return false
 	}
-	def, err := st.Marshal(ctx)
+	def, err := marshal(ctx, *st)
 	if err != nil {
 		return false
 	}

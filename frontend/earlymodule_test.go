@@ -16,7 +16,7 @@ func mainContext(session string, excludes []string) llb.State {
 		llb.FollowPaths(modPaths(".")))
 }
 
-func marshal(t *testing.T, st llb.State) *llb.Definition {
+func marshalT(t *testing.T, st llb.State) *llb.Definition {
 	t.Helper()
 	def, err := st.Marshal(context.Background())
 	if err != nil {
@@ -26,7 +26,7 @@ func marshal(t *testing.T, st llb.State) *llb.Definition {
 }
 
 func TestSameRead(t *testing.T) {
-	early := marshal(t, llb.Local(contextLocal, llb.SessionID("s1"), llb.SharedKeyHint(contextLocal),
+	early := marshalT(t, llb.Local(contextLocal, llb.SessionID("s1"), llb.SharedKeyHint(contextLocal),
 		llb.FollowPaths(modPaths(".")), llb.WithCustomName("load go.mod")))
 	src, ok := localSource(early)
 	if !ok {
@@ -50,7 +50,7 @@ func TestSameRead(t *testing.T) {
 		{"a git context", git, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := sameRead(src.Attrs, marshal(t, tc.main)); got != tc.want {
+			if got := sameRead(src.Attrs, marshalT(t, tc.main)); got != tc.want {
 				t.Errorf("sameRead = %v, want %v", got, tc.want)
 			}
 		})

@@ -28,6 +28,9 @@ func TestRecoveredTurnsPanicIntoError(t *testing.T) {
 // spawn's, which recovers, and every function an errgroup runs starts by
 // deferring recovered. A panic in a goroutine that does not recover ends
 // the frontend, and the build with "exit code: 2" and nothing else.
+// TestGoroutinesRecover reads the frontend's source: every goroutine is
+// started through spawn (or an errgroup's Go whose function recovers),
+// and every state is marshaled through marshal (one at a time).
 func TestGoroutinesRecover(t *testing.T) {
 	fset := token.NewFileSet()
 	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
@@ -47,6 +50,9 @@ func TestGoroutinesRecover(t *testing.T) {
 					}
 				case *ast.CallExpr:
 					sel, ok := n.Fun.(*ast.SelectorExpr)
+					if ok && sel.Sel.Name == "Marshal" && fn != "marshal" && !isIdent(sel.X, "json") {
+						t.Errorf("%s: a Marshal in %s: marshal states with marshal, one at a time (marshalMu)", fset.Position(n.Pos()), fn)
+					}
 					if !ok || sel.Sel.Name != "Go" || len(n.Args) != 1 {
 						return true
 					}
@@ -79,4 +85,9 @@ func TestSpawnRecovers(t *testing.T) {
 	if err := spawn(func() error { return errors.New("plain") })(); err == nil || err.Error() != "plain" {
 		t.Errorf("spawn's error: %v", err)
 	}
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
 }

@@ -127,7 +127,7 @@ func (b *builder) solveContext(ctx context.Context, name, key string, sel llb.Lo
 	if err != nil {
 		return nil, err
 	}
-	def, err := st.Marshal(ctx)
+	def, err := marshal(ctx, *st)
 	if err != nil {
 		return nil, err
 	}
