@@ -67,6 +67,9 @@ func Build(o *Options, t *spec.Target, p ocispecs.Platform) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCommands(t, bins, o.Bases[PlatformString(p)]); err != nil {
+		return nil, err
+	}
 	mods := download(o, t)
 	deps, err := dependencies(o, t, p, mods)
 	if err != nil {

@@ -103,7 +103,7 @@ type Image struct {
 	Env         map[string]string `key:"env" names:"envname" doc:"image environment"`
 	Expose      []string          `key:"expose" check:"port" doc:"exposed ports, port[/tcp|udp]"`
 	Workdir     string            `key:"workdir" default:"/" check:"abspath" doc:"working directory"`
-	Entrypoint  []string          `key:"entrypoint" doc:"entrypoint; default [/usr/local/bin/<binary>]"`
+	Entrypoint  []string          `key:"entrypoint" doc:"entrypoint; default [/usr/local/bin/<binary>]; on scratch its program must be one of the binaries or an image.files destination (else an error at its line)"`
 	Cmd         []string          `key:"cmd" doc:"default arguments"`
 	Labels      map[string]string `key:"labels" names:"labelkey" doc:"image config labels (merged with --label)"`
 	Annotations map[string]string `key:"annotations" names:"labelkey" doc:"manifest annotations"`
