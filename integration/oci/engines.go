@@ -2,12 +2,10 @@ package oci
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -81,21 +79,4 @@ func WriteSeccompLabel(img v1.Image, dir string) (string, error) {
 	}
 	p := filepath.Join(dir, "seccomp.json")
 	return p, os.WriteFile(p, []byte(label), 0o644)
-}
-
-// WithoutSyscalls returns a profile in Docker's JSON format with names
-// removed from every rule, so that they get the profile's default action.
-func WithoutSyscalls(profile []byte, names ...string) ([]byte, error) {
-	var p map[string]any
-	if err := json.Unmarshal(profile, &p); err != nil {
-		return nil, err
-	}
-	rules, _ := p["syscalls"].([]any)
-	for _, r := range rules {
-		rule, _ := r.(map[string]any)
-		if ns, ok := rule["names"].([]any); ok {
-			rule["names"] = slices.DeleteFunc(ns, func(n any) bool { s, _ := n.(string); return slices.Contains(names, s) })
-		}
-	}
-	return json.Marshal(p)
 }

@@ -16,13 +16,16 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: probe serve ADDR | fetch URL | tmp | child | forbidden")
+		fmt.Fprintln(os.Stderr, "usage: probe serve ADDR | fetch URL | tmp | child | forbidden | traceme")
 		os.Exit(2)
 	}
 	var err error
@@ -37,6 +40,8 @@ func main() {
 		err = child()
 	case "forbidden":
 		forbidden()
+	case "traceme":
+		traceme()
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -157,8 +162,17 @@ func forbidden() {
 		}
 	}
 	// PTRACE_TRACEME succeeds for any process that is not traced already.
-	_, _, e := syscall.RawSyscall(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0)
-	report("ptrace", errnoErr(e))
+	// Asked here, it would make the container's parent (runc, conmon, the
+	// shim) the tracer of this thread, and the Go runtime's next signal to
+	// it would stop it there for good (a CI run hung so under runc): a
+	// child asks instead, whose tracer is this process.
+	if exe, err := os.Executable(); err != nil {
+		report("ptrace", err)
+	} else if out, err := exec.Command(exe, "traceme").Output(); err != nil {
+		report("ptrace", err)
+	} else {
+		fmt.Printf("ptrace: %s\n", strings.TrimSpace(string(out)))
+	}
 	// Mount on a fresh directory, undone at once, so that a run with
 	// privileges and no profile harms nothing.
 	if dir, err := os.MkdirTemp("", "mnt"); err != nil {
@@ -172,8 +186,24 @@ func forbidden() {
 		os.Remove(dir)
 	}
 	report("unshare", syscall.Unshare(syscall.CLONE_NEWUTS))
-	_, _, e = syscall.RawSyscall(syscall.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	_, _, e := syscall.RawSyscall(syscall.SYS_PERSONALITY, 0xffffffff, 0, 0)
 	report("personality", errnoErr(e))
+}
+
+// traceme asks to be traced by its parent (forbidden), with every signal
+// blocked on its thread so that none stops it, prints "ok" or the errno's
+// name and exits.
+func traceme() {
+	runtime.LockOSThread()
+	all := ^uint64(0)
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0)
+	_, _, e := syscall.RawSyscall(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0)
+	if e == 0 {
+		os.Stdout.WriteString("ok\n")
+	} else {
+		os.Stdout.WriteString(errnoName(e) + "\n")
+	}
+	os.Exit(0)
 }
 
 func errnoErr(e syscall.Errno) error {
